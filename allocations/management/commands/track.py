@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from allocations.services import allocation_refresh, allocation_track
+from exotel.errors import AuthenticationFailed
+
+
+class Command(BaseCommand):
+    help = (
+        "Start mirroring these GreenPin allocations and fetch them now. Prints one line per ID "
+        "with its outcome; exits 1 if any failed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("greenpin_ids", nargs="*", metavar="GREENPIN_ID")
+        parser.add_argument(
+            "--file", type=Path, help="a file of GreenPin IDs, one per line ('#' comments)"
+        )
+
+    def handle(self, *args, greenpin_ids, file, **options):
+        ids = list(greenpin_ids)
+        if file:
+            try:
+                lines = file.read_text().splitlines()
+            except OSError as error:
+                raise CommandError(f"cannot read {file}: {error}") from error
+            ids += [line.split("#", 1)[0].strip() for line in lines]
+        allocations = allocation_track(greenpin_ids=ids)
+        if not allocations:
+            raise CommandError("no GreenPin IDs given")
+
+        failed = 0
+        progress = tqdm(
+            total=len(allocations), unit="allocation", disable=not file, file=self.stderr._out
+        )
+        for index, allocation in enumerate(allocations):
+            try:
+                outcome = allocation_refresh(allocation=allocation)
+            except AuthenticationFailed as error:
+                progress.close()
+                not_tried = len(allocations) - index
+                self.stdout.write(f"{allocation.greenpin_id}: FAILED (unauthorized) {error}")
+                self.stdout.write(
+                    f"stopped: Exotel refused the credentials; {not_tried} ID(s) not fetched "
+                    "(they stay tracked and are fetched by the next sync)"
+                )
+                raise SystemExit(1) from None
+            failed += not outcome.ok
+            progress.update(1)
+            line = outcome.describe()
+            if progress.disable:
+                self.stdout.write(line)
+            else:
+                progress.write(line, file=self.stdout._out)
+        progress.close()
+        if failed:
+            self.stdout.write(f"{failed} of {len(allocations)} failed")
+            raise SystemExit(1)

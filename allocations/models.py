@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class AllocationStatus(models.TextChoices):
+    PENDING = "pending", "Not fetched yet"
+    ACTIVE = "active", "Active"
+    EXPIRED = "expired", "Expired"
+    DELETED = "deleted", "Deleted"
+    MISSING = "missing", "Missing at Exotel"
+
+
+class Allocation(models.Model):
+    """The local mirror of one GreenPin allocation, as Exotel last described it."""
+
+    greenpin_id = models.CharField("GreenPin ID", max_length=64, unique=True)
+    tenant_id = models.CharField(max_length=64)
+    virtual_number = models.CharField(max_length=20, blank=True, db_index=True)
+    pin = models.CharField("PIN", max_length=16, blank=True)
+    status = models.CharField(
+        max_length=16, choices=AllocationStatus.choices, default=AllocationStatus.PENDING
+    )
+    created_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    call_count = models.PositiveIntegerField(default=0)
+    custom_field = models.TextField(blank=True)
+    order_id = models.CharField("order ID", max_length=256, blank=True, db_index=True)
+    raw_payload = models.JSONField(null=True, blank=True, editable=False)
+
+    tracked_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_sync_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_sync_error = models.TextField(blank=True)
+    last_sync_error_kind = models.CharField(max_length=32, blank=True)
+    sync_failures = models.PositiveIntegerField("consecutive sync failures", default=0)
+    # When the mirror should ask Exotel again; null once nothing more can change.
+    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "expires_at"], name="allocation_status_expiry")]
+
+    def __str__(self) -> str:
+        return self.greenpin_id
+
+    def get_absolute_url(self) -> str:
+        return reverse("allocations:detail", kwargs={"greenpin_id": self.greenpin_id})
+
+    @property
+    def a_parties(self) -> list[Party]:
+        return [party for party in self.parties.all() if party.side == Party.Side.A]
+
+    @property
+    def b_parties(self) -> list[Party]:
+        return [party for party in self.parties.all() if party.side == Party.Side.B]
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == AllocationStatus.ACTIVE and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )
+
+
+class Party(models.Model):
+    """One phone number on one side of an allocation: a row each, so a phone search is an
+    index lookup."""
+
+    class Side(models.TextChoices):
+        A = "A", "A-party (from)"
+        B = "B", "B-party (to)"
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="parties")
+    side = models.CharField(max_length=1, choices=Side.choices)
+    number = models.CharField(max_length=20, db_index=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["side", "position"]
+        verbose_name_plural = "parties"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["allocation", "side", "number"], name="party_unique_per_side"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.side}-party of {self.allocation_id}"

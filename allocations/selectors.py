@@ -1,0 +1,29 @@
+"""Reads of allocations for pages, commands and tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from .models import Allocation
+
+
+def allocation_list_due(*, now: datetime | None = None, limit: int | None = None) -> QuerySet:
+    """Allocations whose next refresh time has come, most overdue first (an index scan)."""
+    now = now or timezone.now()
+    queryset = Allocation.objects.filter(next_sync_at__lte=now).order_by("next_sync_at", "id")
+    return queryset[: limit or settings.SYNC_BATCH_SIZE]
+
+
+def allocation_count_due(*, now: datetime | None = None) -> int:
+    return Allocation.objects.filter(next_sync_at__lte=now or timezone.now()).count()
+
+
+def allocation_get_for_page(*, greenpin_id: str) -> Allocation:
+    """One allocation with its parties, in two queries; 404 when it is not mirrored."""
+    queryset = Allocation.objects.prefetch_related("parties")
+    return get_object_or_404(queryset, greenpin_id=greenpin_id)

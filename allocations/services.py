@@ -1,0 +1,183 @@
+"""Every write to allocations: tracking, refreshing from Exotel, recording failures."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from exotel import errors
+from exotel.custom_field import parse_order_id
+from exotel.retry import call_with_retries
+
+from . import client
+from .client import AllocationRecord
+from .models import Allocation, AllocationStatus, Party
+
+logger = logging.getLogger(__name__)
+
+ENDED_STATUSES = {AllocationStatus.EXPIRED, AllocationStatus.DELETED}
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    greenpin_id: str
+    ok: bool
+    status: str
+    error: str = ""
+    error_kind: str = ""
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"{self.greenpin_id}: {self.status}"
+        return f"{self.greenpin_id}: FAILED ({self.error_kind}) {self.error}"
+
+
+def allocation_track(*, greenpin_ids: Iterable[str]) -> list[Allocation]:
+    """Start mirroring these allocations: a row each (existing rows are kept), due at once."""
+    now = timezone.now()
+    tracked = []
+    for greenpin_id in dict.fromkeys(gid.strip() for gid in greenpin_ids if gid.strip()):
+        allocation, created = Allocation.objects.get_or_create(
+            greenpin_id=greenpin_id,
+            defaults={"tenant_id": settings.EXOTEL_TENANT_ID, "next_sync_at": now},
+        )
+        tracked.append(allocation)
+    return tracked
+
+
+def allocation_refresh(
+    *,
+    allocation: Allocation,
+    sleep: Callable[[float], None] | None = None,
+) -> RefreshOutcome:
+    """Fetch one allocation from Exotel and mirror it, retrying transient errors in-process.
+
+    A failure is recorded on the row and its last good data is kept. `AuthenticationFailed`
+    is raised without touching the row: the credentials are wrong for every row, so the
+    caller must stop its whole run.
+    """
+    kwargs = {"sleep": sleep} if sleep else {}
+    try:
+        record = call_with_retries(
+            lambda: client.get_allocation(allocation.greenpin_id), **kwargs
+        )
+    except errors.AuthenticationFailed:
+        raise
+    except errors.ExotelError as error:
+        allocation_record_failure(allocation=allocation, error=error)
+        return RefreshOutcome(
+            allocation.greenpin_id, False, allocation.status, str(error), error.kind
+        )
+    if record.greenpin_id != allocation.greenpin_id:
+        error = errors.BadResponse(
+            f"asked for {allocation.greenpin_id} but Exotel answered with {record.greenpin_id}"
+        )
+        allocation_record_failure(allocation=allocation, error=error)
+        return RefreshOutcome(
+            allocation.greenpin_id, False, allocation.status, str(error), error.kind
+        )
+    allocation = allocation_apply_record(record=record)
+    return RefreshOutcome(allocation.greenpin_id, True, allocation.status)
+
+
+@transaction.atomic
+def allocation_apply_record(*, record: AllocationRecord) -> Allocation:
+    """Upsert the allocation and its parties from `record`, writing only what changed."""
+    now = timezone.now()
+    allocation, _ = Allocation.objects.select_for_update().get_or_create(
+        greenpin_id=record.greenpin_id,
+        defaults={"tenant_id": settings.EXOTEL_TENANT_ID},
+    )
+    values = {
+        "virtual_number": record.virtual_number,
+        "pin": record.pin,
+        "status": record.status,
+        "created_at": record.created_at,
+        "expires_at": record.expires_at,
+        "call_count": record.call_count,
+        "custom_field": record.custom_field,
+        "order_id": record.transaction_id or parse_order_id(record.custom_field),
+        "raw_payload": record.raw,
+        "last_synced_at": now,
+        "last_sync_attempt_at": now,
+        "last_sync_error": "",
+        "last_sync_error_kind": "",
+        "sync_failures": 0,
+        "next_sync_at": _next_sync_after_success(record, now),
+    }
+    changed = [name for name, value in values.items() if getattr(allocation, name) != value]
+    for name in changed:
+        setattr(allocation, name, values[name])
+    if changed:
+        allocation.save(update_fields=changed)
+    _replace_parties(allocation, Party.Side.A, record.a_numbers)
+    _replace_parties(allocation, Party.Side.B, record.b_numbers)
+    return allocation
+
+
+def allocation_record_failure(*, allocation: Allocation, error: errors.ExotelError) -> None:
+    """Note a failed refresh on the row; its mirrored data stays as it was."""
+    now = timezone.now()
+    failures = allocation.sync_failures + 1
+    fields = {
+        "last_sync_attempt_at": now,
+        "last_sync_error": str(error)[:2000],
+        "last_sync_error_kind": error.kind,
+        "sync_failures": failures,
+        "next_sync_at": _next_sync_after_failure(error, failures, now),
+    }
+    if isinstance(error, errors.NotFound):
+        fields["status"] = AllocationStatus.MISSING
+    Allocation.objects.filter(pk=allocation.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(allocation, name, value)
+    logger.warning("refresh of %s failed: %s", allocation.greenpin_id, error)
+
+
+def _next_sync_after_success(record: AllocationRecord, now: datetime) -> datetime | None:
+    if record.status in ENDED_STATUSES:
+        # This was the final refresh after expiry or deletion: nothing can change any more.
+        return None
+    interval = timedelta(seconds=settings.ALLOCATION_REFRESH_INTERVAL)
+    final_delay = timedelta(seconds=settings.ALLOCATION_FINAL_REFRESH_DELAY)
+    if record.expires_at is None:
+        return now + interval
+    if record.expires_at <= now:
+        # Past its expiry but Exotel still says active: look once more shortly.
+        return now + final_delay
+    return min(now + interval, record.expires_at + final_delay)
+
+
+def _next_sync_after_failure(
+    error: errors.ExotelError, failures: int, now: datetime
+) -> datetime | None:
+    if error.permanent:
+        return None
+    if isinstance(error, errors.RateLimited) and error.retry_after:
+        return now + timedelta(seconds=error.retry_after)
+    cap = settings.ALLOCATION_REFRESH_INTERVAL
+    delay = min(cap, 15 * 2 ** (failures - 1))
+    return now + timedelta(seconds=delay * random.uniform(0.8, 1.2))
+
+
+def _replace_parties(allocation: Allocation, side: str, numbers: tuple[str, ...]) -> None:
+    existing = {party.number: party for party in allocation.parties.filter(side=side)}
+    stale = [party.pk for number, party in existing.items() if number not in numbers]
+    if stale:
+        Party.objects.filter(pk__in=stale).delete()
+    for position, number in enumerate(numbers):
+        party = existing.get(number)
+        if party is None:
+            Party.objects.create(
+                allocation=allocation, side=side, number=number, position=position
+            )
+        elif party.position != position:
+            party.position = position
+            party.save(update_fields=["position"])

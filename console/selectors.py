@@ -1,0 +1,29 @@
+"""The one search box: an order ID, a phone number, a GreenPin ID or a virtual number."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from allocations.models import Allocation, Party
+from exotel.phones import normalize_phone
+
+
+def allocation_search(*, query: str) -> QuerySet[Allocation]:
+    """Allocations matching `query` exactly on any indexed identifier.
+
+    Every branch is an index lookup: order ID, GreenPin ID, virtual number and party number
+    (numbers compared in E.164, so any common way of typing one finds it).
+    """
+    text = query.strip()
+    if not text:
+        return Allocation.objects.none()
+    condition = Q(order_id=text) | Q(greenpin_id=text)
+    phone = normalize_phone(text)
+    if phone:
+        party_of = Party.objects.filter(number=phone).values("allocation_id")
+        condition |= Q(virtual_number=phone) | Q(pk__in=party_of)
+    return Allocation.objects.filter(condition).prefetch_related("parties")
+
+
+def allocation_list_recent() -> QuerySet[Allocation]:
+    return Allocation.objects.prefetch_related("parties")

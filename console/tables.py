@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from allocations.models import Allocation
+from exotel.phones import format_phone
+
+
+class AllocationTable(tables.Table):
+    greenpin_id = tables.Column(linkify=lambda record: record.get_absolute_url())
+    order_id = tables.Column(verbose_name="Order", empty_values=("",), default="—")
+    status = tables.TemplateColumn(template_name="console/_status_cell.html")
+    virtual_number = tables.Column(verbose_name="Virtual number")
+    pin = tables.Column(verbose_name="PIN", orderable=False)
+    parties = tables.Column(verbose_name="Parties (A → B)", empty_values=(), orderable=False)
+    created_at = tables.DateTimeColumn(verbose_name="Created", format="d M H:i")
+    expires_at = tables.DateTimeColumn(verbose_name="Expires", format="d M H:i")
+    call_count = tables.Column(verbose_name="Calls")
+
+    class Meta:
+        model = Allocation
+        fields = (
+            "greenpin_id",
+            "order_id",
+            "status",
+            "virtual_number",
+            "pin",
+            "parties",
+            "created_at",
+            "expires_at",
+            "call_count",
+        )
+        order_by = ("-created_at",)
+        attrs = {"class": "table"}
+        empty_text = "No allocation matches."
+
+    def render_virtual_number(self, value: str) -> str:
+        return format_phone(value)
+
+    def render_parties(self, record: Allocation) -> str:
+        def numbers(parties) -> str:
+            return format_html_join(", ", "{}", ((format_phone(p.number),) for p in parties))
+
+        b_side = numbers(record.b_parties) or mark_safe("<em>none yet</em>")  # noqa: S308 (a literal)
+        return format_html("{} → {}", numbers(record.a_parties), b_side)

@@ -1,0 +1,81 @@
+"""Typed errors raised by the Exotel clients.
+
+Each knows whether retrying can help: permanent errors (bad credentials, no permission, not
+found, a rejected request) are never retried; transient ones (throttling, server errors,
+timeouts, bodies that do not parse) are retried with backoff a bounded number of times.
+Messages never contain credentials.
+"""
+
+from __future__ import annotations
+
+
+class ExotelError(Exception):
+    kind = "error"
+    permanent = False
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+    def __str__(self) -> str:
+        prefix = f"HTTP {self.status}: " if self.status else ""
+        return f"{prefix}{self.message}"
+
+
+class AuthenticationFailed(ExotelError):
+    """401: the deployment's credentials are wrong; every further request would fail too."""
+
+    kind = "unauthorized"
+    permanent = True
+
+
+class PermissionDenied(ExotelError):
+    """403: this object belongs to someone else or the feature is off for the account."""
+
+    kind = "forbidden"
+    permanent = True
+
+
+class NotFound(ExotelError):
+    """404: no such object under this account."""
+
+    kind = "not_found"
+    permanent = True
+
+
+class RequestRejected(ExotelError):
+    """Another 4xx: the request itself is wrong (bad parameter, conflict)."""
+
+    kind = "rejected"
+    permanent = True
+
+
+class RateLimited(ExotelError):
+    """429: over the account's request budget; `retry_after` says when to come back."""
+
+    kind = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, status: int = 429):
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class ServerError(ExotelError):
+    """5xx or 499: Exotel failed; worth retrying later."""
+
+    kind = "server_error"
+
+
+class Timeout(ExotelError):
+    kind = "timeout"
+
+
+class ConnectionFailed(ExotelError):
+    kind = "connection_failed"
+
+
+class BadResponse(ExotelError):
+    """A 2xx whose body does not parse or does not validate: nothing of it is stored."""
+
+    kind = "bad_response"

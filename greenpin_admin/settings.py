@@ -1,0 +1,210 @@
+"""One settings module for every environment, read from the environment through django-environ.
+
+Development needs nothing running (SQLite, Celery's filesystem broker); production sets
+PRODUCTION=true and must then provide SECRET_KEY and ALLOWED_HOSTS.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(exist_ok=True)  # the embedded defaults (SQLite, filesystem broker) live here
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+PRODUCTION = env.bool("PRODUCTION", default=False)
+DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+
+if PRODUCTION:
+    SECRET_KEY = env("SECRET_KEY")
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+else:
+    SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tables2",
+    "django_filters",
+    "django_celery_beat",
+    "allocations",
+    "calls",
+    "console",
+    "sync",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "greenpin_admin.urls"
+WSGI_APPLICATION = "greenpin_admin.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web, worker and beat share the file: wait for the writer instead of failing at once.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "console:search"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env("TIME_ZONE", default="Asia/Kolkata")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Serve straight from the app folders outside production, so gunicorn needs no collectstatic.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"urllib3": {"level": "WARNING"}},
+}
+
+# --- Exotel -------------------------------------------------------------------------------
+EXOTEL_ACCOUNT_SID = env("EXOTEL_ACCOUNT_SID", default="")
+EXOTEL_TENANT_ID = env("EXOTEL_TENANT_ID", default="") or EXOTEL_ACCOUNT_SID
+EXOTEL_EXOBRIDGE_TOKEN = env("EXOTEL_EXOBRIDGE_TOKEN", default="")
+EXOTEL_API_KEY = env("EXOTEL_API_KEY", default="") or EXOTEL_ACCOUNT_SID
+EXOTEL_API_TOKEN = env("EXOTEL_API_TOKEN", default="")
+EXOTEL_GREENPIN_URL = env("EXOTEL_GREENPIN_URL", default="https://leadassist.exotel.in")
+EXOTEL_CALLS_URL = env("EXOTEL_CALLS_URL", default="https://api.exotel.com")
+EXOTEL_WEBHOOK_SECRET = env("EXOTEL_WEBHOOK_SECRET", default="")
+EXOTEL_RATE_LIMIT_PER_MINUTE = env.int("EXOTEL_RATE_LIMIT_PER_MINUTE", default=200)
+EXOTEL_TIME_ZONE = env("EXOTEL_TIME_ZONE", default="Asia/Kolkata")
+EXOTEL_CONNECT_TIMEOUT = env.float("EXOTEL_CONNECT_TIMEOUT", default=3.05)
+EXOTEL_READ_TIMEOUT = env.float("EXOTEL_READ_TIMEOUT", default=10.0)
+# In-process retries of one request (commands and tasks alike): transient errors back off
+# exponentially with jitter; a 429 is waited out only when Retry-After is short.
+EXOTEL_MAX_ATTEMPTS = env.int("EXOTEL_MAX_ATTEMPTS", default=4)
+EXOTEL_BACKOFF_BASE = env.float("EXOTEL_BACKOFF_BASE", default=0.5)
+EXOTEL_MAX_RETRY_AFTER = env.float("EXOTEL_MAX_RETRY_AFTER", default=30.0)
+
+RECORDING_ALLOWED_ORIGINS = env.list(
+    "RECORDING_ALLOWED_ORIGINS",
+    default=[
+        "https://s3-ap-southeast-1.amazonaws.com",
+        "https://s3.ap-southeast-1.amazonaws.com",
+        "https://s3.ap-south-1.amazonaws.com",
+        "https://s3-ap-south-1.amazonaws.com",
+    ],
+)
+ORDER_ID_KEY = env("ORDER_ID_KEY", default="order_id")
+PHONE_REGION = env("PHONE_REGION", default="IN")
+
+# How often an active allocation is refreshed, and how long after its expiry the final refresh runs.
+ALLOCATION_REFRESH_INTERVAL = env.int("ALLOCATION_REFRESH_INTERVAL", default=300)
+ALLOCATION_FINAL_REFRESH_DELAY = env.int("ALLOCATION_FINAL_REFRESH_DELAY", default=60)
+SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=200)
+
+# --- Celery -------------------------------------------------------------------------------
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "celery-broker"
+    _broker_dir.mkdir(exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        "processed_folder": str(VAR_DIR / "celery-processed"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Demo (make run) -------------------------------------------------------------------
+DEMO_USERNAME = env("DEMO_USERNAME", default="support")
+DEMO_PASSWORD = env("DEMO_PASSWORD", default="")

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import AllocationFactory, PartyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_allocation_page_shows_what_support_needs(staff_client):
+    now = timezone.now()
+    allocation = AllocationFactory(
+        greenpin_id="gp_abc123xyz",
+        order_id="12345",
+        pin="0482",
+        virtual_number="+914071000001",
+        call_count=2,
+        created_at=now - timedelta(minutes=37),
+        expires_at=now + timedelta(minutes=23, seconds=30),
+    )
+    PartyFactory(allocation=allocation, side="A", number="+919900012345")
+    PartyFactory(allocation=allocation, side="B", number="+918800012345")
+
+    page = staff_client.get(reverse("allocations:detail", args=["gp_abc123xyz"])).content.decode()
+
+    assert "Order 12345" in page
+    assert "0482" in page
+    assert "+91 40 7100 0001" in page
+    assert "+91 99000 12345" in page
+    assert "+91 88000 12345" in page
+    assert "expires in 23\xa0minutes" in page
+    assert "(+05:30)" in page
+    assert "Active" in page
+
+
+def test_a_sync_error_is_shown_with_the_last_good_data(staff_client):
+    AllocationFactory(
+        greenpin_id="gp_1",
+        pin="1111",
+        last_sync_error="HTTP 500: internal error",
+        last_sync_attempt_at=timezone.now(),
+    )
+    page = staff_client.get(reverse("allocations:detail", args=["gp_1"])).content.decode()
+    assert "Last refresh failed" in page
+    assert "HTTP 500: internal error" in page
+    assert "1111" in page
+
+
+def test_an_allocation_without_b_party_says_so(staff_client):
+    AllocationFactory(greenpin_id="gp_1")
+    page = staff_client.get(reverse("allocations:detail", args=["gp_1"])).content.decode()
+    assert "not assigned yet" in page
+
+
+def test_an_unknown_id_is_a_404_in_the_sites_layout(staff_client):
+    response = staff_client.get(reverse("allocations:detail", args=["gp_nope"]))
+    assert response.status_code == 404
+    assert "GreenPin Admin" in response.content.decode()
+    assert "Not found" in response.content.decode()
+
+
+@pytest.mark.parametrize("parties", [1, 30])
+def test_the_allocation_page_runs_a_constant_number_of_queries(
+    staff_client, django_assert_num_queries, parties
+):
+    allocation = AllocationFactory(greenpin_id="gp_1")
+    for _ in range(parties):
+        PartyFactory(allocation=allocation)
+    with django_assert_num_queries(4):
+        staff_client.get(reverse("allocations:detail", args=["gp_1"]))

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pytest
+
+
+
+ACCOUNT_SID = "ACtest"
+EXOBRIDGE_TOKEN = "xb-test-token"
+API_KEY = "key-test"
+API_TOKEN = "tok-test"
+
+
+@pytest.fixture(scope="session")
+def standin_server():
+    """One Exotel stand-in for the session, on a free port, spoken to over real HTTP."""
+    from exotel_standin import StandIn
+
+    server = StandIn(
+        account_sid=ACCOUNT_SID,
+        exobridge_token=EXOBRIDGE_TOKEN,
+        api_key=API_KEY,
+        api_token=API_TOKEN,
+    )
+    server.start(host="127.0.0.1", port=0)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def standin(standin_server, settings):
+    """The stand-in, emptied, with the application pointed at it and fast retries."""
+    standin_server.reset()
+    settings.EXOTEL_ACCOUNT_SID = ACCOUNT_SID
+    settings.EXOTEL_TENANT_ID = ACCOUNT_SID
+    settings.EXOTEL_EXOBRIDGE_TOKEN = EXOBRIDGE_TOKEN
+    settings.EXOTEL_API_KEY = API_KEY
+    settings.EXOTEL_API_TOKEN = API_TOKEN
+    settings.EXOTEL_GREENPIN_URL = standin_server.url
+    settings.EXOTEL_CALLS_URL = standin_server.url
+    settings.EXOTEL_BACKOFF_BASE = 0.01
+    settings.EXOTEL_READ_TIMEOUT = 1.0
+    settings.EXOTEL_MAX_ATTEMPTS = 3
+    settings.RECORDING_ALLOWED_ORIGINS = [standin_server.url]
+    return standin_server
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_user(username="agent", password="pw-agent-123")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run inline when enqueued (for admin actions and the like, not for worker tests)."""
+    from greenpin_admin.celery import app
+
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = False

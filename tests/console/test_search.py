@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import AllocationFactory, PartyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def search(client, q: str, **extra):
+    return client.get(reverse("console:search"), {"q": q, **extra})
+
+
+@pytest.fixture
+def order():
+    allocation = AllocationFactory(
+        greenpin_id="gp_abc123xyz", order_id="12345", virtual_number="+914071000009"
+    )
+    PartyFactory(allocation=allocation, side="A", number="+919900012345")
+    PartyFactory(allocation=allocation, side="B", number="+918800012345")
+    AllocationFactory(virtual_number="+914071000001")  # another order, elsewhere
+    return allocation
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "12345",
+        "gp_abc123xyz",
+        "99000 12345",
+        "099000 12345",
+        "+91 99000 12345",
+        "919900012345",
+        "088000 12345",
+        "+91 40 7100 0009",
+    ],
+)
+def test_any_identifier_of_one_allocation_lands_on_it(staff_client, order, typed):
+    response = search(staff_client, typed)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("allocations:detail", args=["gp_abc123xyz"])
+
+
+def test_several_matches_are_listed_in_a_table(staff_client):
+    for _ in range(3):
+        AllocationFactory(virtual_number="+914071000002")
+
+    response = search(staff_client, "+914071000002")
+
+    assert response.status_code == 200
+    assert response.content.decode().count('href="/allocations/gp_test') == 3
+
+
+def test_no_match_says_so(staff_client, order):
+    response = search(staff_client, "99999")
+    assert response.status_code == 200
+    assert "No mirrored allocation has" in response.content.decode()
+
+
+def test_the_search_page_needs_a_login(client):
+    response = client.get(reverse("console:search"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_results_table_sorts_and_pages(staff_client):
+    for n in range(30):
+        AllocationFactory(virtual_number="+914071000003", call_count=n)
+
+    response = search(staff_client, "+914071000003", sort="-call_count", page=2)
+
+    assert response.status_code == 200
+    table = response.context["table"]
+    assert table.page.number == 2
+    assert [row.record.call_count for row in table.page.object_list][:2] == [4, 3]
+
+
+@pytest.mark.parametrize("size", [3, 40])
+def test_the_search_page_runs_a_constant_number_of_queries(
+    staff_client, django_assert_num_queries, size
+):
+    for _ in range(size):
+        allocation = AllocationFactory(virtual_number="+914071000004")
+        PartyFactory(allocation=allocation, side="A")
+        PartyFactory(allocation=allocation, side="B")
+    # session, user, the single-match check, count, one page of allocations, their parties
+    with django_assert_num_queries(6):
+        response = search(staff_client, "+914071000004")
+    assert response.status_code == 200
