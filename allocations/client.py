@@ -90,7 +90,9 @@ def _send(method: str, url: str) -> requests.Response:
             allow_redirects=False,
         )
     except requests.Timeout as exc:
-        raise errors.Timeout(f"GreenPin API did not answer in time ({type(exc).__name__})") from None
+        raise errors.Timeout(
+            f"GreenPin API did not answer in time ({type(exc).__name__})"
+        ) from None
     except requests.ConnectionError:
         raise errors.ConnectionFailed("could not connect to the GreenPin API") from None
     if response.status_code >= 400:

@@ -44,7 +44,7 @@ def allocation_track(*, greenpin_ids: Iterable[str]) -> list[Allocation]:
     now = timezone.now()
     tracked = []
     for greenpin_id in dict.fromkeys(gid.strip() for gid in greenpin_ids if gid.strip()):
-        allocation, created = Allocation.objects.get_or_create(
+        allocation, _ = Allocation.objects.get_or_create(
             greenpin_id=greenpin_id,
             defaults={"tenant_id": settings.EXOTEL_TENANT_ID, "next_sync_at": now},
         )
@@ -65,9 +65,7 @@ def allocation_refresh(
     """
     kwargs = {"sleep": sleep} if sleep else {}
     try:
-        record = call_with_retries(
-            lambda: client.get_allocation(allocation.greenpin_id), **kwargs
-        )
+        record = call_with_retries(lambda: client.get_allocation(allocation.greenpin_id), **kwargs)
     except errors.AuthenticationFailed:
         raise
     except errors.ExotelError as error:
@@ -175,9 +173,7 @@ def _replace_parties(allocation: Allocation, side: str, numbers: tuple[str, ...]
     for position, number in enumerate(numbers):
         party = existing.get(number)
         if party is None:
-            Party.objects.create(
-                allocation=allocation, side=side, number=number, position=position
-            )
+            Party.objects.create(allocation=allocation, side=side, number=number, position=position)
         elif party.position != position:
             party.position = position
             party.save(update_fields=["position"])

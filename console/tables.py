@@ -43,5 +43,5 @@ class AllocationTable(tables.Table):
         def numbers(parties) -> str:
             return format_html_join(", ", "{}", ((format_phone(p.number),) for p in parties))
 
-        b_side = numbers(record.b_parties) or mark_safe("<em>none yet</em>")  # noqa: S308 (a literal)
+        b_side = numbers(record.b_parties) or mark_safe("<em>none yet</em>")
         return format_html("{} → {}", numbers(record.a_parties), b_side)

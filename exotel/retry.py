@@ -40,7 +40,9 @@ def call_with_retries(
             if error.permanent or attempt == attempts:
                 raise
             if isinstance(error, RateLimited):
-                wait = error.retry_after if error.retry_after is not None else backoff_delay(attempt)
+                wait = (
+                    error.retry_after if error.retry_after is not None else backoff_delay(attempt)
+                )
                 if wait > settings.EXOTEL_MAX_RETRY_AFTER:
                     raise
             else:

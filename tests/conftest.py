@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-
-
 ACCOUNT_SID = "ACtest"
 EXOBRIDGE_TOKEN = "xb-test-token"
 API_KEY = "key-test"

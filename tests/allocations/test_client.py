@@ -40,7 +40,10 @@ def test_it_returns_a_typed_record_in_the_seeds_shape(standin):
 def test_it_reads_the_classic_envelope_too(standin):
     standin.set_shape("classic")
     standin.add_allocation(
-        greenpin_id="gp_classic1", pin="0099", from_=["+919900012345"], to=[],
+        greenpin_id="gp_classic1",
+        pin="0099",
+        from_=["+919900012345"],
+        to=[],
         custom_field="order_id=777",
     )
 
@@ -76,7 +79,9 @@ def test_an_allocation_past_its_expiry_reads_as_expired(standin):
 )
 def test_each_error_status_raises_its_typed_error(standin, status, error_type):
     standin.add_allocation(greenpin_id="gp_x")
-    standin.script("gp_x", [{"status": status, "retry_after": 7} if status == 429 else {"status": status}])
+    standin.script(
+        "gp_x", [{"status": status, "retry_after": 7} if status == 429 else {"status": status}]
+    )
 
     with pytest.raises(error_type) as caught:
         client.get_allocation("gp_x")

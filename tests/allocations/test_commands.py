@@ -62,8 +62,17 @@ def test_track_reads_ids_from_a_file(standin, tmp_path):
         ([{"delay": 1.5}] * 3, 1, AllocationStatus.PENDING, "timeout"),
     ],
     ids=[
-        "200", "403", "404", "500-thrice", "500-then-ok", "429-short", "429-long",
-        "malformed", "truncated", "html-502", "timeout",
+        "200",
+        "403",
+        "404",
+        "500-thrice",
+        "500-then-ok",
+        "429-short",
+        "429-long",
+        "malformed",
+        "truncated",
+        "html-502",
+        "timeout",
     ],
 )
 def test_track_outcome_for_each_answer(standin, settings, script, exit_code, status, error_kind):
@@ -93,9 +102,9 @@ def test_a_401_stops_track_at_the_first_request_and_changes_no_row(standin, sett
     assert code == 1
     assert standin.counts()["by_endpoint"]["greenpin.get"] == 1
     assert "stopped" in out
-    assert set(Allocation.objects.values_list("status", "last_sync_error", "next_sync_at__isnull")) == {
-        (AllocationStatus.PENDING, "", False)
-    }
+    assert set(
+        Allocation.objects.values_list("status", "last_sync_error", "next_sync_at__isnull")
+    ) == {(AllocationStatus.PENDING, "", False)}
 
 
 def test_sync_refreshes_what_is_due_and_summarises(standin):

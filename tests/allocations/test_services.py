@@ -20,7 +20,10 @@ def _tracked(greenpin_id: str) -> Allocation:
 
 def test_a_refresh_mirrors_the_allocation_and_its_parties(standin):
     standin.add_allocation(
-        greenpin_id="gp_1", pin="0482", from_=["+919900012345"], to=["099000 54321"],
+        greenpin_id="gp_1",
+        pin="0482",
+        from_=["+919900012345"],
+        to=["099000 54321"],
         custom_field="city=BLR&order_id=ORD%2F7781",
     )
 
