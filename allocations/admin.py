@@ -85,6 +85,9 @@ class AllocationAdmin(admin.ModelAdmin):
         # Adding an allocation means tracking a GreenPin ID; Exotel supplies the rest.
         return ("greenpin_id",) if obj is None else super().get_fields(request, obj)
 
+    def get_inlines(self, request, obj=None):
+        return [] if obj is None else super().get_inlines(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else super().get_readonly_fields(request, obj)
 

@@ -126,7 +126,8 @@ def _error_for(status: int, response: requests.Response | None, message: str = "
     if status == 404:
         return errors.NotFound(message, status=status)
     if status == 429:
-        retry_after = _retry_after(response.headers.get("Retry-After") if response else None)
+        header = response.headers.get("Retry-After") if response is not None else None
+        retry_after = _retry_after(header)
         return errors.RateLimited(message, retry_after=retry_after, status=status)
     if status >= 500 or status == 499:
         return errors.ServerError(message, status=status)

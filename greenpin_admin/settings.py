@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "calls",
     "console",
     "sync",
+    "audit",
 ]
 
 MIDDLEWARE = [

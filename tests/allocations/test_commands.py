@@ -102,9 +102,9 @@ def test_a_401_stops_track_at_the_first_request_and_changes_no_row(standin, sett
     assert code == 1
     assert standin.counts()["by_endpoint"]["greenpin.get"] == 1
     assert "stopped" in out
-    assert set(
-        Allocation.objects.values_list("status", "last_sync_error", "next_sync_at__isnull")
-    ) == {(AllocationStatus.PENDING, "", False)}
+    assert set(Allocation.objects.values_list("status", "last_sync_error", "sync_failures")) == {
+        (AllocationStatus.PENDING, "", 0)
+    }
 
 
 def test_sync_refreshes_what_is_due_and_summarises(standin):

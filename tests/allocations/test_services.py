@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -149,9 +151,12 @@ def test_changed_parties_replace_the_old_ones(standin):
     standin.add_allocation(greenpin_id="gp_1", from_=["+919900012345"], to=[])
     allocation = _tracked("gp_1")
     allocation_refresh(allocation=allocation)
-    standin.add_allocation(
-        greenpin_id="gp_1", from_=["+919900012345"], to=["+919900099999", "+919900088888"]
-    )
+    requests.put(
+        f"{standin.url}/v1/tenants/ACtest/greenpin/gp_1",
+        json={"from": ["+919900012345"], "to": ["+919900099999", "+919900088888"]},
+        auth=(settings.EXOTEL_ACCOUNT_SID, settings.EXOTEL_EXOBRIDGE_TOKEN),
+        timeout=5,
+    ).raise_for_status()
 
     allocation_refresh(allocation=allocation)
 

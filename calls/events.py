@@ -1,0 +1,159 @@
+"""Exotel's call-event payloads, in their three shapes, mapped onto one `ParsedEvent`.
+
+- Voice status callbacks (`CallSid`, `Status`, `EventType`, …), form-encoded or JSON;
+- GreenPin call events (`call_sid`, `greenpin_id`, `call_type`, …), JSON;
+- the seed's lifecycle events (initiated, ringing, answered, completed), which arrive in either
+  of the above with the lifecycle name as `EventType`/`Status`.
+Unknown fields stay in the stored payload and are ignored here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from exotel.phones import normalize_phone
+from exotel.times import parse_exotel_time
+
+from .models import TERMINAL_STATUSES
+
+# GreenPin's `call_type` and `dial_call_status` words, onto the Voice statuses.
+GREENPIN_CALL_TYPES = {
+    "call-attempt": "ringing",
+    "client-hangup": "canceled",
+    "completed": "completed",
+}
+EVENT_TYPE_STATUSES = {
+    "initiated": "initiated",
+    "ringing": "ringing",
+    "answered": "in-progress",
+    "in-progress": "in-progress",
+}
+STATUS_SYNONYMS = {"no_answer": "no-answer", "noanswer": "no-answer", "cancelled": "canceled"}
+
+
+class MalformedEvent(ValueError):
+    """The delivery cannot be a call event (no call SID, not an object)."""
+
+
+@dataclass(frozen=True)
+class ParsedEvent:
+    call_sid: str
+    shape: str
+    event_type: str
+    status: str
+    greenpin_id: str = ""
+    from_number: str = ""
+    to_number: str = ""
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    sent_at: datetime | None = None
+    duration: int | None = None
+    talk_duration: int | None = None
+    recording_url: str = ""
+    custom_field: str | None = None
+    # GreenPin events carry the order reference itself, not the custom field.
+    order_reference: str = ""
+
+
+def parse_event(payload: dict[str, Any]) -> ParsedEvent:
+    """The event in `payload`, or `MalformedEvent` when it names no call."""
+    if not isinstance(payload, dict):
+        raise MalformedEvent("the body is not an object")
+    if _first(payload, "call_sid", "CallSID") and not _first(payload, "CallSid"):
+        return _parse_greenpin(payload)
+    return _parse_voice(payload)
+
+
+def _parse_voice(payload: dict[str, Any]) -> ParsedEvent:
+    sid = _first(payload, "CallSid", "CallSID", "Sid")
+    if not sid:
+        raise MalformedEvent("no CallSid in the event")
+    event_type = _first(payload, "EventType").lower()
+    status = _status(_first(payload, "Status"))
+    if not status or status in EVENT_TYPE_STATUSES:
+        status = EVENT_TYPE_STATUSES.get(event_type, status)
+    return ParsedEvent(
+        call_sid=sid,
+        shape="voice",
+        event_type=event_type or status,
+        status=status,
+        greenpin_id=_first(payload, "GreenPinId", "greenpin_id"),
+        from_number=_phone(_first(payload, "From")),
+        to_number=_phone(_first(payload, "To")),
+        start_time=_time(_first(payload, "StartTime")),
+        end_time=_time(_first(payload, "EndTime")),
+        sent_at=_time(_first(payload, "DateUpdated", "DateCreated")),
+        duration=_seconds(_first(payload, "Duration")),
+        talk_duration=_seconds(_first(payload, "ConversationDuration")),
+        recording_url=_url(_first(payload, "RecordingUrl")),
+        custom_field=payload.get("CustomField") if "CustomField" in payload else None,
+    )
+
+
+def _parse_greenpin(payload: dict[str, Any]) -> ParsedEvent:
+    sid = _first(payload, "call_sid", "CallSID")
+    call_type = _first(payload, "call_type").lower()
+    dial_status = _status(_first(payload, "dial_call_status"))
+    if call_type == "incomplete":
+        status = dial_status if dial_status in TERMINAL_STATUSES else "no-answer"
+    else:
+        status = GREENPIN_CALL_TYPES.get(call_type, _status(call_type))
+    if call_type == "call-attempt" and dial_status in EVENT_TYPE_STATUSES.values():
+        status = dial_status
+    order_reference = _first(payload, "transaction_id", "transation_id")
+    return ParsedEvent(
+        call_sid=sid,
+        shape="greenpin",
+        event_type=call_type,
+        status=status,
+        greenpin_id=_first(payload, "greenpin_id"),
+        from_number=_phone(_first(payload, "from")),
+        to_number=_phone(_first(payload, "vn", "to")),
+        start_time=_time(_first(payload, "start_time")),
+        sent_at=_time(_first(payload, "current_time")),
+        duration=_seconds(_first(payload, "dial_call_duration")),
+        talk_duration=_seconds(_first(payload, "on_call_duration")),
+        recording_url=_url(_first(payload, "recording_url")),
+        order_reference=order_reference,
+    )
+
+
+def _first(payload: dict[str, Any], *keys: str) -> str:
+    for key in keys:
+        value = payload.get(key)
+        if isinstance(value, list):  # a form field sent twice
+            value = value[-1] if value else None
+        if value is not None and not isinstance(value, dict | list):
+            text = str(value).strip()
+            if text and text.lower() not in {"null", "none"}:
+                return text
+    return ""
+
+
+def _status(value: str) -> str:
+    status = value.strip().lower()
+    return STATUS_SYNONYMS.get(status, status)
+
+
+def _phone(value: str) -> str:
+    return normalize_phone(value) or "" if value else ""
+
+
+def _time(value: str) -> datetime | None:
+    try:
+        return parse_exotel_time(value)
+    except ValueError:
+        return None  # a late detail; the Call API pull brings the real one
+
+
+def _seconds(value: str) -> int | None:
+    try:
+        return max(0, int(float(value))) if value else None
+    except ValueError:
+        return None
+
+
+def _url(value: str) -> str:
+    return value if value.startswith(("http://", "https://")) else ""
