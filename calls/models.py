@@ -84,6 +84,13 @@ class Call(models.Model):
         return self.status in TERMINAL_STATUSES
 
     @property
+    def is_complete_for_pull(self) -> bool:
+        """Nothing more will come from the Call API: terminal, timed, and recorded if answered."""
+        if not self.is_terminal or self.duration is None:
+            return False
+        return self.status != "completed" or bool(self.recording_url)
+
+    @property
     def ring_duration(self) -> int | None:
         if self.duration is None or self.talk_duration is None:
             return None
@@ -98,6 +105,10 @@ class CallEvent(models.Model):
     """One accepted webhook delivery, stored raw before anything else happens to it."""
 
     call_sid = models.CharField(max_length=64, db_index=True)
+    # Set when the event is applied; until then only its SID ties it to a call.
+    call = models.ForeignKey(
+        Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
     fingerprint = models.CharField(max_length=64, unique=True)
     shape = models.CharField(max_length=16)
     event_type = models.CharField(max_length=32, blank=True)

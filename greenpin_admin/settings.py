@@ -209,3 +209,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- Demo (make run) -------------------------------------------------------------------
 DEMO_USERNAME = env("DEMO_USERNAME", default="support")
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="")
+
+# --- Calls --------------------------------------------------------------------------------
+# Recordings appear minutes after a call (up to 15 at peak); stop looking after this long.
+CALL_RECORDING_DEADLINE = env.int("CALL_RECORDING_DEADLINE", default=3600)
+# An allocation whose call_count runs ahead of its mirrored calls is searched again this often.
+CALL_BACKFILL_INTERVAL = env.int("CALL_BACKFILL_INTERVAL", default=600)
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)

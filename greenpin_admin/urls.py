@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from calls.views import exotel_webhook
 from sync.views import healthz
 
 urlpatterns = [
     path("", include("console.urls")),
     path("allocations/", include("allocations.urls")),
+    path("calls/", include("calls.urls")),
+    path("webhooks/exotel/<str:secret>/", exotel_webhook, name="exotel-webhook"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -6,6 +6,7 @@ import factory
 from django.utils import timezone
 
 from allocations.models import Allocation, AllocationStatus, Party
+from calls.models import Call
 
 
 class AllocationFactory(factory.django.DjangoModelFactory):
@@ -31,3 +32,23 @@ class PartyFactory(factory.django.DjangoModelFactory):
     allocation = factory.SubFactory(AllocationFactory)
     side = Party.Side.A
     number = factory.Sequence(lambda n: f"+9199{n:08d}")
+
+
+class CallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Call
+
+    sid = factory.Sequence(lambda n: f"call{n:028x}")
+    from_number = "+919900012345"
+    to_number = factory.LazyAttribute(
+        lambda call: call.allocation.virtual_number if call.allocation else "+914071000001"
+    )
+    status = "completed"
+    start_time = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=5))
+    end_time = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=3))
+    duration = 120
+    talk_duration = 100
+    link_state = "linked"
+    recording_url = factory.LazyAttribute(
+        lambda call: f"https://s3-ap-southeast-1.amazonaws.com/exotelrecordings/ACtest/{call.sid}.mp3"
+    )

@@ -20,13 +20,17 @@ def phone(value: str) -> str:
 
 
 @register.filter
-def local_time(value: datetime | None) -> str:
-    """The time in the site's zone with its offset: `15 Jun 2024, 10:30 IST (+05:30)`."""
+def local_time(value: datetime | None, precision: str = "") -> str:
+    """The time in the site's zone with its offset: `15 Jun 2024, 10:30 IST (+05:30)`.
+
+    `local_time:"seconds"` adds the seconds, for event timelines.
+    """
     if not value:
         return "—"
     local = timezone.localtime(value)
     offset = local.strftime("%z")
-    return f"{local:%d %b %Y, %H:%M} {local.tzname()} ({offset[:3]}:{offset[3:]})"
+    clock = "%H:%M:%S" if precision == "seconds" else "%H:%M"
+    return f"{local.strftime('%d %b %Y, ' + clock)} {local.tzname()} ({offset[:3]}:{offset[3:]})"
 
 
 @register.filter
@@ -38,3 +42,12 @@ def relative(value: datetime | None) -> str:
     if value > now:
         return f"in {timeuntil(value, now, depth=1)}"
     return f"{timesince(value, now, depth=1)} ago"
+
+
+@register.filter
+def duration(seconds: int | None) -> str:
+    """`3 min 32 s`, `45 s`; `—` when unknown."""
+    if seconds is None:
+        return "—"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"

@@ -115,10 +115,10 @@ def test_sync_refreshes_what_is_due_and_summarises(standin):
     code, out = run("sync")
 
     assert code == 0
-    assert "5 allocations refreshed, 1 failed" in out
+    assert "5 allocations refreshed, 1 failed;" in out
     assert "gp_gone: FAILED (not_found)" in out
     code, out = run("sync")
-    assert "0 allocations refreshed, 0 failed" in out
+    assert "0 allocations refreshed, 0 failed;" in out
 
 
 def test_a_401_stops_sync_after_one_request(standin, settings):

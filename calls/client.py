@@ -1,0 +1,334 @@
+"""Exotel's Call Details API (Voice v1) and its recordings: the only code that speaks HTTP to
+them. Credentials are the API key and token, never the ExoBridge token."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+import requests
+from django.conf import settings
+
+from exotel import errors
+from exotel.phones import normalize_phone
+from exotel.times import parse_exotel_time
+
+BULK_LIMIT = 100  # Sids per bulk request and calls per page, both Exotel's maxima
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # Voice v1 filters: IST wall time, no offset
+STATUS_ALIASES = {"no_answer": "no-answer", "cancelled": "canceled"}
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    sid: str
+    from_number: str
+    to_number: str
+    status: str
+    start_time: datetime | None
+    end_time: datetime | None
+    duration: int | None
+    talk_duration: int | None
+    price: str
+    direction: str
+    recording_url: str
+    custom_field: str | None
+    raw: dict[str, Any]
+
+
+class RecordingRefused(errors.ExotelError):
+    """The recording URL's origin is not in RECORDING_ALLOWED_ORIGINS: nothing was fetched."""
+
+    kind = "recording_refused"
+    permanent = True
+
+
+@dataclass
+class RecordingStream:
+    status: int
+    headers: dict[str, str]
+    response: requests.Response
+
+    def chunks(self, size: int = 64 * 1024) -> Iterator[bytes]:
+        try:
+            yield from self.response.iter_content(size)
+        finally:
+            self.response.close()
+
+
+_session: requests.Session | None = None
+_session_pid: int | None = None
+
+
+def _get_session() -> requests.Session:
+    """One session per process: connection reuse, and never shared across a fork."""
+    global _session, _session_pid
+    if _session is None or _session_pid != os.getpid():
+        _session = requests.Session()
+        _session_pid = os.getpid()
+    return _session
+
+
+def _calls_url(suffix: str) -> str:
+    base = settings.EXOTEL_CALLS_URL.rstrip("/")
+    return f"{base}/v1/Accounts/{quote(settings.EXOTEL_ACCOUNT_SID, safe='')}/Calls{suffix}"
+
+
+def get_call(sid: str) -> CallRecord:
+    """One call's details.
+
+    Exotel: "Call Details", GET /v1/Accounts/<sid>/Calls/<CallSid>.json?details=true
+    (developer.exotel.com/api/call-details).
+    """
+    body = _get_json(_calls_url(f"/{quote(sid, safe='')}.json"), {"details": "true"})
+    call = body.get("Call") if isinstance(body, dict) else None
+    return parse_call(call)
+
+
+def get_calls(sids: Sequence[str]) -> list[CallRecord]:
+    """Details of many calls, one request per 100 SIDs; SIDs Exotel does not know are absent.
+
+    Exotel: "Bulk Call Details", GET /v1/Accounts/<sid>/Calls.json?Sid=a,b,…
+    (developer.exotel.com/api/call-details-bulk).
+    """
+    records: list[CallRecord] = []
+    unique = list(dict.fromkeys(sids))
+    for start in range(0, len(unique), BULK_LIMIT):
+        chunk = unique[start : start + BULK_LIMIT]
+        params = {"Sid": ",".join(chunk), "PageSize": str(BULK_LIMIT), "details": "true"}
+        records += _parse_page(_get_json(_calls_url(".json"), params))[0]
+    return records
+
+
+def list_calls(*, phone_number: str, since: datetime, until: datetime) -> list[CallRecord]:
+    """Every call to or from `phone_number` created between `since` and `until`, all pages.
+
+    Exotel: "Bulk Call Details" with `PhoneNumber` and `DateCreated` filters; follows
+    `Metadata.NextPageUri` until it is null.
+    """
+    zone = ZoneInfo(settings.EXOTEL_TIME_ZONE)
+    window = (
+        f"gte:{since.astimezone(zone):{TIME_FORMAT}};lte:{until.astimezone(zone):{TIME_FORMAT}}"
+    )
+    url: str | None = _calls_url(".json")
+    params: dict[str, str] | None = {
+        "PhoneNumber": phone_number,
+        "DateCreated": window,
+        "PageSize": str(BULK_LIMIT),
+    }
+    records: list[CallRecord] = []
+    while url:
+        page, next_uri = _parse_page(_get_json(url, params))
+        records += page
+        url = _absolute(next_uri) if next_uri else None
+        params = None  # the next page's URI carries every filter
+    return records
+
+
+def open_recording(url: str, *, range_header: str | None = None) -> RecordingStream:
+    """Start streaming a recording, passing `Range` through.
+
+    Exotel recordings are private (since October 2024): they are fetched with the API key and
+    token. Only URLs whose origin is in RECORDING_ALLOWED_ORIGINS are fetched, and redirects are
+    not followed, so an event cannot make this server fetch an arbitrary address.
+    """
+    if not recording_origin_allowed(url):
+        raise RecordingRefused(f"recording origin not allowed: {_origin(url) or 'none'}")
+    headers = {"Range": range_header} if range_header else {}
+    response = _send(url, None, headers=headers, stream=True)
+    passed = {
+        name: response.headers[name]
+        for name in ("Content-Type", "Content-Length", "Content-Range", "Accept-Ranges")
+        if name in response.headers
+    }
+    return RecordingStream(status=response.status_code, headers=passed, response=response)
+
+
+def recording_origin_allowed(url: str) -> bool:
+    allowed = {origin.rstrip("/").lower() for origin in settings.RECORDING_ALLOWED_ORIGINS}
+    return bool(url) and _origin(url) in allowed
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    host = parts.hostname.lower()
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default_port else "")
+
+
+def _absolute(uri: str) -> str:
+    return (
+        uri
+        if uri.startswith(("http://", "https://"))
+        else settings.EXOTEL_CALLS_URL.rstrip("/") + uri
+    )
+
+
+# --- HTTP -----------------------------------------------------------------------------------
+
+
+def _get_json(url: str, params: dict[str, str] | None) -> Any:
+    response = _send(url, params)
+    try:
+        return response.json()
+    except ValueError:
+        raise errors.BadResponse(
+            f"Call API answered {response.status_code} with a body that is not JSON",
+            status=response.status_code,
+        ) from None
+
+
+def _send(
+    url: str,
+    params: dict[str, str] | None,
+    *,
+    headers: dict[str, str] | None = None,
+    stream: bool = False,
+) -> requests.Response:
+    try:
+        response = _get_session().get(
+            url,
+            params=params,
+            headers={"Accept": "application/json", **(headers or {})},
+            auth=(settings.EXOTEL_API_KEY, settings.EXOTEL_API_TOKEN),
+            timeout=(settings.EXOTEL_CONNECT_TIMEOUT, settings.EXOTEL_READ_TIMEOUT),
+            allow_redirects=False,
+            stream=stream,
+        )
+    except requests.Timeout:
+        raise errors.Timeout("Call API did not answer in time") from None
+    except requests.ConnectionError:
+        raise errors.ConnectionFailed("could not connect to the Call API") from None
+    if response.status_code >= 300:
+        error = _error_for(response)
+        response.close()
+        raise error
+    return response
+
+
+def _error_for(response: requests.Response) -> errors.ExotelError:
+    status = response.status_code
+    message = _error_message(response)
+    if status == 401:
+        return errors.AuthenticationFailed(
+            f"authentication failed; check EXOTEL_API_KEY and EXOTEL_API_TOKEN ({message})",
+            status=status,
+        )
+    if status == 403:
+        return errors.PermissionDenied(message, status=status)
+    if status == 404:
+        return errors.NotFound(message, status=status)
+    if status == 429:
+        try:
+            retry_after: float | None = float(response.headers.get("Retry-After", ""))
+        except ValueError:
+            retry_after = None
+        return errors.RateLimited(message, retry_after=retry_after)
+    if status >= 500 or status == 499:
+        return errors.ServerError(message, status=status)
+    if 300 <= status < 400:
+        return errors.RequestRejected("redirect refused", status=status)
+    return errors.RequestRejected(message, status=status)
+
+
+def _error_message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+        message = body["RestException"]["Message"]
+        if isinstance(message, str) and message:
+            return message
+    except (ValueError, KeyError, TypeError):
+        pass
+    text = " ".join((response.text or "")[:200].split())
+    return text or "no details given"
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+def _parse_page(body: Any) -> tuple[list[CallRecord], str | None]:
+    if not isinstance(body, dict) or not isinstance(body.get("Calls"), list):
+        raise errors.BadResponse("bulk call body has no `Calls` list")
+    metadata = body.get("Metadata") if isinstance(body.get("Metadata"), dict) else {}
+    next_uri = metadata.get("NextPageUri")
+    return [parse_call(call) for call in body["Calls"]], next_uri if isinstance(
+        next_uri, str
+    ) and next_uri else None
+
+
+def parse_call(call: Any) -> CallRecord:
+    """A `CallRecord` from one `Call` object, or `BadResponse`."""
+    if not isinstance(call, dict):
+        raise errors.BadResponse("call body is not an object")
+    sid = call.get("Sid")
+    if not isinstance(sid, str) or not sid.strip():
+        raise errors.BadResponse("`Sid` is missing")
+    status = str(call.get("Status") or "").strip().lower()
+    status = STATUS_ALIASES.get(status, status)
+    details = call.get("Details") if isinstance(call.get("Details"), dict) else {}
+    custom_field = call.get("CustomField")
+    recording_url = call.get("RecordingUrl")
+    return CallRecord(
+        sid=sid.strip(),
+        from_number=_number(call.get("From")),
+        to_number=_number(call.get("To")),
+        status=status,
+        start_time=_time(call.get("StartTime"), "StartTime"),
+        end_time=_time(call.get("EndTime"), "EndTime"),
+        duration=_seconds(call.get("Duration"), "Duration"),
+        talk_duration=_seconds(details.get("ConversationDuration"), "ConversationDuration"),
+        price=_price(call.get("Price")),
+        direction=str(call.get("Direction") or ""),
+        recording_url=recording_url
+        if isinstance(recording_url, str) and recording_url.startswith(("http://", "https://"))
+        else "",
+        custom_field=custom_field if isinstance(custom_field, str) else None,
+        raw=call,
+    )
+
+
+def _number(value: Any) -> str:
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str):
+        raise errors.BadResponse("a phone number is not a string")
+    return normalize_phone(value) or value.strip()
+
+
+def _time(value: Any, field: str) -> datetime | None:
+    try:
+        return parse_exotel_time(value)
+    except ValueError:
+        raise errors.BadResponse(f"`{field}` is not a timestamp") from None
+
+
+def _seconds(value: Any, field: str) -> int | None:
+    if value in (None, "", "null"):
+        return None
+    try:
+        seconds = int(float(value))
+    except (TypeError, ValueError):
+        raise errors.BadResponse(f"`{field}` is not a number of seconds") from None
+    if seconds < 0:
+        raise errors.BadResponse(f"`{field}` is negative")
+    return seconds
+
+
+def _price(value: Any) -> str:
+    if value in (None, "", "null"):
+        return ""
+    try:
+        return str(Decimal(str(value)))
+    except InvalidOperation:
+        raise errors.BadResponse("`Price` is not a number") from None

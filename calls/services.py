@@ -1,0 +1,298 @@
+"""Every write to calls and call events: ingesting webhooks, applying events and Call API
+records, linking calls to allocations, pulling due calls and backfilling missed ones."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from allocations.models import Allocation
+from allocations.services import allocation_track
+from allocations.tasks import refresh_allocation
+from exotel import errors
+from exotel.custom_field import parse_order_id
+from exotel.retry import call_with_retries
+
+from . import client
+from .client import CallRecord
+from .events import ParsedEvent, parse_event
+from .models import STATUS_RANK, TERMINAL_STATUSES, Call, CallEvent, LinkState
+from .selectors import allocation_candidates_for_call
+
+logger = logging.getLogger(__name__)
+
+# How soon to pull a call again while Exotel still fills in its late fields.
+PULL_BACKOFF_START = 30
+PULL_BACKOFF_CAP = 600
+# A call that never reaches a terminal state in this long is left alone.
+PULL_GIVE_UP_AFTER = timedelta(days=1)
+
+
+# --- webhook events ----------------------------------------------------------------------
+
+
+def call_event_ingest(*, payload: dict[str, Any]) -> tuple[CallEvent, bool]:
+    """Store one webhook delivery as it came, unless it is a redelivery; apply it later.
+
+    Returns the event and whether it is new. Raises `MalformedEvent` when it names no call.
+    """
+    parsed = parse_event(payload)
+    fingerprint = hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()
+    try:
+        with transaction.atomic():
+            event, created = CallEvent.objects.get_or_create(
+                fingerprint=fingerprint,
+                defaults={
+                    "call_sid": parsed.call_sid,
+                    "shape": parsed.shape,
+                    "event_type": parsed.event_type[:32],
+                    "status": parsed.status[:16],
+                    "sent_at": parsed.sent_at,
+                    "payload": payload,
+                },
+            )
+    except IntegrityError:  # the same redelivery, stored by a concurrent request just now
+        return CallEvent.objects.get(fingerprint=fingerprint), False
+    if created:
+        from .tasks import apply_call_event
+
+        transaction.on_commit(lambda: apply_call_event.delay(event.pk))
+    return event, created
+
+
+@transaction.atomic
+def call_event_apply(*, event: CallEvent) -> Call | None:
+    """Fold one stored event into its call. Applying an event twice changes nothing."""
+    event = CallEvent.objects.select_for_update().get(pk=event.pk)
+    if event.applied_at is not None:
+        return None
+    parsed = parse_event(event.payload)
+    call = _call_for_update(parsed.call_sid)
+    _merge_event(call, parsed)
+    wants_pull = not call.is_complete_for_pull
+    if wants_pull:
+        call.next_pull_at = timezone.now()  # an event means fresh details are worth pulling
+    call.save()
+    _link(call)
+    event.call = call
+    event.applied_at = timezone.now()
+    event.apply_error = ""
+    event.save(update_fields=["call", "applied_at", "apply_error"])
+    if wants_pull:
+        from .tasks import pull_calls
+
+        transaction.on_commit(lambda: pull_calls.delay([call.pk]))
+    return call
+
+
+# --- Call API records --------------------------------------------------------------------
+
+
+@transaction.atomic
+def call_apply_record(*, record: CallRecord) -> Call:
+    """Upsert a call from the Call API, whose values win over what events said."""
+    call = _call_for_update(record.sid)
+    _advance_status(call, record.status)
+    for name in ("from_number", "to_number", "direction", "price", "recording_url"):
+        value = getattr(record, name)
+        if value:
+            setattr(call, name, value)
+    for name in ("start_time", "end_time", "duration", "talk_duration"):
+        value = getattr(record, name)
+        if value is not None:
+            setattr(call, name, value)
+    if record.custom_field is not None:
+        call.custom_field = record.custom_field
+        call.order_id = call.order_id or parse_order_id(record.custom_field)
+    now = timezone.now()
+    call.raw_payload = record.raw
+    call.last_synced_at = now
+    call.last_sync_error = ""
+    call.pull_attempts = 0 if call.is_complete_for_pull else call.pull_attempts + 1
+    call.next_pull_at = _next_pull(call, now)
+    call.save()
+    _link(call)
+    return call
+
+
+@dataclass
+class PullReport:
+    pulled: int = 0
+    failed: int = 0
+    requests: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def calls_pull(*, calls: list[Call]) -> PullReport:
+    """Pull these calls from the Call API: one request for one call, else 100 per request.
+
+    A 401 is raised (the caller stops); any other failure is recorded on the calls, which keep
+    their data and are tried again later with backoff.
+    """
+    report = PullReport()
+    by_sid = {call.sid: call for call in calls}
+    sids = list(by_sid)
+    for start in range(0, len(sids), client.BULK_LIMIT):
+        chunk = sids[start : start + client.BULK_LIMIT]
+        report.requests += 1
+        try:
+            if len(chunk) == 1:
+                records = [call_with_retries(lambda sid=chunk[0]: client.get_call(sid))]
+            else:
+                records = call_with_retries(lambda chunk=chunk: client.get_calls(chunk))
+        except errors.AuthenticationFailed:
+            raise
+        except errors.ExotelError as error:
+            for sid in chunk:
+                _record_pull_failure(by_sid[sid], str(error))
+            report.failed += len(chunk)
+            report.errors.append(str(error))
+            continue
+        seen = set()
+        for record in records:
+            if record.sid in by_sid:
+                call_apply_record(record=record)
+                seen.add(record.sid)
+        for sid in chunk:
+            if sid not in seen:
+                _record_pull_failure(by_sid[sid], "the Call API does not know this call (yet)")
+        report.pulled += len(seen)
+        report.failed += len(chunk) - len(seen)
+    return report
+
+
+def allocation_backfill_calls(*, allocation: Allocation) -> int:
+    """Find calls Exotel counted for `allocation` that no event told us about.
+
+    Lists the calls on its virtual number within its lifetime and applies each; the linking
+    rule decides which of them are this allocation's. Returns how many calls were applied.
+    """
+    now = timezone.now()
+    until = min(allocation.expires_at or now, now)
+    records = call_with_retries(
+        lambda: client.list_calls(
+            phone_number=allocation.virtual_number,
+            since=allocation.created_at,
+            until=until + timedelta(minutes=1),
+        )
+    )
+    for record in records:
+        call_apply_record(record=record)
+    Allocation.objects.filter(pk=allocation.pk).update(calls_checked_at=now)
+    return len(records)
+
+
+# --- linking -------------------------------------------------------------------------------
+
+
+def call_link_manually(*, call: Call, allocation: Allocation | None) -> Call:
+    """An admin's decision, which automatic linking never overrides."""
+    call.allocation = allocation
+    call.link_state = LinkState.MANUAL if allocation else LinkState.PENDING
+    call.save(update_fields=["allocation", "link_state"])
+    if allocation is None:
+        _link(call)
+    return call
+
+
+def call_relink(*, call: Call) -> Call:
+    """Run the automatic linking rule again (admin action), unless an admin linked it."""
+    if call.link_state != LinkState.MANUAL:
+        call.link_state = LinkState.PENDING
+        call.allocation = None
+        _link(call)
+    return call
+
+
+def _link(call: Call) -> None:
+    if call.link_state in (LinkState.MANUAL, LinkState.LINKED):
+        return
+    if call.greenpin_id:
+        allocation = Allocation.objects.filter(greenpin_id=call.greenpin_id).first()
+        if allocation is None:
+            # An allocation nobody imported: mirror it from now on.
+            (allocation,) = allocation_track(greenpin_ids=[call.greenpin_id])
+            transaction.on_commit(lambda: refresh_allocation.delay(allocation.pk))
+        call.allocation, call.link_state = allocation, LinkState.LINKED
+    else:
+        candidates = list(
+            allocation_candidates_for_call(call=call).values_list("pk", flat=True)[:2]
+        )
+        if len(candidates) == 1:
+            call.allocation_id, call.link_state = candidates[0], LinkState.LINKED
+        else:
+            call.allocation = None
+            call.link_state = LinkState.AMBIGUOUS if candidates else LinkState.NO_CANDIDATE
+    call.save(update_fields=["allocation", "link_state"])
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _call_for_update(sid: str) -> Call:
+    try:
+        with transaction.atomic():
+            call, _ = Call.objects.select_for_update().get_or_create(sid=sid)
+    except IntegrityError:  # created concurrently by another worker
+        call = Call.objects.select_for_update().get(sid=sid)
+    return call
+
+
+def _advance_status(call: Call, status: str) -> None:
+    """A call never moves backwards, and a terminal status is final."""
+    if not status or call.status in TERMINAL_STATUSES:
+        return
+    if STATUS_RANK.get(status, 0) > STATUS_RANK.get(call.status, 0):
+        call.status = status
+
+
+def _merge_event(call: Call, event: ParsedEvent) -> None:
+    """Events fill what is still unknown; they never overwrite the Call API's values."""
+    _advance_status(call, event.status)
+    for name in ("greenpin_id", "from_number", "to_number", "recording_url"):
+        if not getattr(call, name) and getattr(event, name):
+            setattr(call, name, getattr(event, name))
+    for name in ("start_time", "end_time", "duration", "talk_duration"):
+        if getattr(call, name) is None and getattr(event, name) is not None:
+            setattr(call, name, getattr(event, name))
+    if event.custom_field is not None and not call.custom_field:
+        call.custom_field = event.custom_field
+    if not call.order_id:
+        call.order_id = event.order_reference or parse_order_id(call.custom_field)
+
+
+def _next_pull(call: Call, now: datetime) -> datetime | None:
+    if call.is_complete_for_pull:
+        return None
+    started = call.start_time or call.first_seen_at
+    if call.is_terminal:
+        # Only a recording is still to come: wait for it until the deadline.
+        deadline = (call.end_time or started) + timedelta(seconds=settings.CALL_RECORDING_DEADLINE)
+    else:
+        deadline = started + PULL_GIVE_UP_AFTER
+    if now >= deadline:
+        return None
+    delay = min(PULL_BACKOFF_CAP, PULL_BACKOFF_START * 2 ** min(call.pull_attempts, 10))
+    return min(deadline, now + timedelta(seconds=delay * random.uniform(0.8, 1.2)))
+
+
+def _record_pull_failure(call: Call, message: str) -> None:
+    call.pull_attempts += 1
+    call.last_sync_error = message[:2000]
+    call.next_pull_at = _next_pull(call, timezone.now())
+    Call.objects.filter(pk=call.pk).update(
+        pull_attempts=call.pull_attempts,
+        last_sync_error=call.last_sync_error,
+        next_pull_at=call.next_pull_at,
+    )

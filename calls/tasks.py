@@ -1,0 +1,43 @@
+"""Celery entry points for calls: thin, keyed by ID, safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from allocations.models import Allocation
+from exotel.errors import AuthenticationFailed, ExotelError
+
+from .models import Call, CallEvent
+from .services import allocation_backfill_calls, call_event_apply, calls_pull
+
+
+@shared_task(acks_late=True, soft_time_limit=30, time_limit=60, ignore_result=True)
+def apply_call_event(event_id: int) -> str:
+    """Fold a stored webhook event into its call; an applied event is skipped."""
+    event = CallEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        return "gone"
+    call = call_event_apply(event=event)
+    return f"applied to {call.sid}" if call else "already applied"
+
+
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=150, ignore_result=True)
+def pull_calls(call_ids: list[int]) -> str:
+    """Pull these calls' details from the Call API now (bulk where more than one)."""
+    calls = list(Call.objects.filter(pk__in=call_ids))
+    try:
+        report = calls_pull(calls=calls)
+    except AuthenticationFailed as error:
+        return f"stopped: {error}"
+    return f"{report.pulled} pulled, {report.failed} failed in {report.requests} requests"
+
+
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=150, ignore_result=True)
+def backfill_allocation_calls(allocation_id: int) -> str:
+    allocation = Allocation.objects.filter(pk=allocation_id).first()
+    if allocation is None:
+        return "gone"
+    try:
+        return f"{allocation_backfill_calls(allocation=allocation)} calls found"
+    except ExotelError as error:
+        return f"failed: {error}"

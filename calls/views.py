@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    JsonResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from django.views.generic import DetailView
+
+from audit.models import AccessLog
+from audit.services import access_log_record
+from exotel.errors import ExotelError
+
+from . import client
+from .events import MalformedEvent
+from .selectors import call_event_list_for_call, call_get_for_page
+from .services import call_event_ingest
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def exotel_webhook(request: HttpRequest, secret: str) -> HttpResponse:
+    """Exotel's call events: stored raw and answered at once; the work happens in a task.
+
+    Exotel signs nothing, so the URL's secret is the authentication, compared in constant
+    time. A redelivery (Exotel retries when it does not get a 2xx within 15 s) is answered
+    200 too and stores nothing new, so Exotel stops retrying.
+    """
+    expected = settings.EXOTEL_WEBHOOK_SECRET
+    if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
+        return HttpResponseForbidden("bad webhook secret\n", content_type="text/plain")
+    limit = settings.WEBHOOK_MAX_BODY_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return HttpResponse("body too large\n", status=413, content_type="text/plain")
+    body = request.read(limit + 1)  # a chunked body may not declare its length
+    if len(body) > limit:
+        return HttpResponse("body too large\n", status=413, content_type="text/plain")
+    try:
+        payload = _payload(body, request.content_type)
+        event, created = call_event_ingest(payload=payload)
+    except (MalformedEvent, ValueError) as error:
+        return HttpResponseBadRequest(f"malformed event: {error}\n", content_type="text/plain")
+    return JsonResponse({"accepted": True, "duplicate": not created, "event": event.pk})
+
+
+def _payload(body: bytes, content_type: str) -> dict:
+    text = body.decode("utf-8")
+    if content_type == "application/json" or text.lstrip().startswith("{"):
+        payload = json.loads(text)
+        if not isinstance(payload, dict):
+            raise MalformedEvent("the JSON body is not an object")
+        return payload
+    form = QueryDict(text)
+    return {key: values[-1] if len(values) == 1 else values for key, values in form.lists()}
+
+
+class CallDetailView(DetailView):
+    template_name = "calls/detail.html"
+    context_object_name = "call"
+
+    def get_object(self, queryset=None):
+        return call_get_for_page(sid=self.kwargs["sid"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["events"] = call_event_list_for_call(call=self.object)
+        return context
+
+
+class CallRecordingView(PermissionRequiredMixin, View):
+    """The recording, streamed from Exotel with `Range` passed through so seeking works.
+
+    The provider's URL and credentials never reach the browser; each play is audited.
+    """
+
+    permission_required = "calls.play_recording"
+    raise_exception = True
+
+    def get(self, request: HttpRequest, sid: str) -> HttpResponse:
+        call = call_get_for_page(sid=sid)
+        if not call.recording_url:
+            return HttpResponse(
+                "The recording is not available yet.\n", status=404, content_type="text/plain"
+            )
+        range_header = request.headers.get("Range")
+        if not client.recording_origin_allowed(call.recording_url):
+            access_log_record(
+                request=request,
+                action=AccessLog.Action.RECORDING_REFUSED,
+                object_type="call",
+                object_id=call.sid,
+                detail="recording URL outside RECORDING_ALLOWED_ORIGINS; not fetched",
+            )
+            return HttpResponse(
+                "This recording's address is not allowed.\n", status=502, content_type="text/plain"
+            )
+        if _is_play_start(range_header):
+            access_log_record(
+                request=request,
+                action=AccessLog.Action.PLAY_RECORDING,
+                object_type="call",
+                object_id=call.sid,
+            )
+        try:
+            stream = client.open_recording(call.recording_url, range_header=range_header)
+        except ExotelError as error:
+            logger.warning("recording of %s could not be fetched: %s", call.sid, error)
+            status = 404 if error.kind == "not_found" else 502
+            return HttpResponse(
+                "The recording could not be fetched from Exotel.\n",
+                status=status,
+                content_type="text/plain",
+            )
+        response = StreamingHttpResponse(stream.chunks(), status=stream.status)
+        for name, value in stream.headers.items():
+            response[name] = value
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _is_play_start(range_header: str | None) -> bool:
+    # A player asks for the start of the file when it begins playing; later ranges are seeks.
+    return not range_header or range_header.replace(" ", "").startswith("bytes=0-")
