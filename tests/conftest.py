@@ -57,3 +57,10 @@ def eager_celery():
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def webhook_url(live_server, settings):
+    """The live test server's webhook, for the stand-in to push call events to."""
+    settings.EXOTEL_WEBHOOK_SECRET = "test-webhook-secret"
+    return f"{live_server.url}/webhooks/exotel/test-webhook-secret/"

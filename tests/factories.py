@@ -50,5 +50,7 @@ class CallFactory(factory.django.DjangoModelFactory):
     talk_duration = 100
     link_state = "linked"
     recording_url = factory.LazyAttribute(
-        lambda call: f"https://s3-ap-southeast-1.amazonaws.com/exotelrecordings/ACtest/{call.sid}.mp3"
+        lambda call: (
+            f"https://s3-ap-southeast-1.amazonaws.com/exotelrecordings/ACtest/{call.sid}.mp3"
+        )
     )
