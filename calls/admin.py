@@ -1,8 +1,35 @@
 from __future__ import annotations
 
+import json
+
 from django.contrib import admin, messages
+from django.utils.html import format_html
 
 from .models import UNMATCHED_STATES, Call, CallEvent
+
+# Keys whose values are the provider's private recording URL, in any payload shape.
+RECORDING_KEYS = {"RecordingUrl", "recording_url", "PreSignedRecordingUrl"}
+
+
+def redacted(payload):
+    """The payload as stored, with recording URLs replaced: admins see that there is one, but
+    the URL (a private, credentialed Exotel address) never reaches a browser."""
+    if isinstance(payload, dict):
+        return {
+            key: "(hidden: play it on the call page)"
+            if key in RECORDING_KEYS and value
+            else redacted(value)
+            for key, value in payload.items()
+        }
+    if isinstance(payload, list):
+        return [redacted(item) for item in payload]
+    return payload
+
+
+def pretty(payload) -> str:
+    return format_html("<pre>{}</pre>", json.dumps(redacted(payload), indent=2, sort_keys=True))
+
+
 from .services import call_link_manually, call_relink
 
 
@@ -69,14 +96,18 @@ class CallAdmin(admin.ModelAdmin):
         "direction",
         "custom_field",
         "order_id",
-        "raw_payload",
+        "provider_payload",
         "first_seen_at",
         "last_synced_at",
         "last_sync_error",
         "pull_attempts",
         "next_pull_at",
     )
-    exclude = ("recording_url",)
+    exclude = ("recording_url", "raw_payload")
+
+    @admin.display(description="Call API payload")
+    def provider_payload(self, obj: Call) -> str:
+        return pretty(obj.raw_payload)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -109,12 +140,17 @@ class CallEventAdmin(admin.ModelAdmin):
         "status",
         "sent_at",
         "received_at",
-        "payload",
+        "delivered_payload",
         "applied_at",
         "apply_error",
     )
+    exclude = ("payload",)
     date_hierarchy = "received_at"
     show_full_result_count = False
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.display(description="payload")
+    def delivered_payload(self, obj: CallEvent) -> str:
+        return pretty(obj.payload)
