@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from .models import UNMATCHED_STATES, Call, CallEvent
+from .services import call_link_manually, call_relink
 
 # Keys whose values are the provider's private recording URL, in any payload shape.
 RECORDING_KEYS = {"RecordingUrl", "recording_url", "PreSignedRecordingUrl"}
@@ -30,7 +31,6 @@ def pretty(payload) -> str:
     return format_html("<pre>{}</pre>", json.dumps(redacted(payload), indent=2, sort_keys=True))
 
 
-from .services import call_link_manually, call_relink
 
 
 class CallEventInline(admin.TabularInline):
