@@ -120,6 +120,7 @@ def list_calls(*, phone_number: str, since: datetime, until: datetime) -> list[C
         "PhoneNumber": phone_number,
         "DateCreated": window,
         "PageSize": str(BULK_LIMIT),
+        "details": "true",
     }
     records: list[CallRecord] = []
     while url:

@@ -63,6 +63,7 @@ def test_listing_a_number_follows_every_page(standin):
     )
 
     assert len(records) == 120
+    assert all(record.talk_duration is not None for record in records)
     assert standin.counts()["by_endpoint"]["calls.list"] == 2
 
 
