@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
 
+from console.admin import PhoneNumberSearchMixin
+
 from .models import Allocation, Party
 from .services import allocation_track
 from .tasks import refresh_allocation
@@ -27,6 +29,9 @@ MIRRORED_FIELDS = (
     "last_sync_error",
     "last_sync_error_kind",
     "sync_failures",
+    "deleted_at",
+    "calls_checked_at",
+    "calls_check_error",
 )
 
 
@@ -60,7 +65,7 @@ class ExpiryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin):
+class AllocationAdmin(PhoneNumberSearchMixin, admin.ModelAdmin):
     list_display = (
         "greenpin_id",
         "order_id",
@@ -74,6 +79,7 @@ class AllocationAdmin(admin.ModelAdmin):
     list_filter = ("status", ExpiryFilter, "last_sync_error_kind")
     # Exact matches ("=") keep every search an index lookup on tables of millions of rows.
     search_fields = ("=greenpin_id", "=order_id", "=virtual_number", "=parties__number")
+    phone_search_fields = ("virtual_number", "parties__number")
     readonly_fields = MIRRORED_FIELDS
     fields = (*MIRRORED_FIELDS, "next_sync_at")
     inlines = [PartyInline]

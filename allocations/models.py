@@ -25,6 +25,8 @@ class Allocation(models.Model):
     )
     created_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # Exotel's GET does not say when an allocation was deleted: the first sync that sees it.
+    deleted_at = models.DateTimeField(null=True, blank=True)
     call_count = models.PositiveIntegerField(default=0)
     custom_field = models.TextField(blank=True)
     order_id = models.CharField("order ID", max_length=256, blank=True, db_index=True)
@@ -40,6 +42,7 @@ class Allocation(models.Model):
     next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # When its calls were last looked up in the Call API because call_count ran ahead of them.
     calls_checked_at = models.DateTimeField(null=True, blank=True)
+    calls_check_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -58,6 +61,12 @@ class Allocation(models.Model):
     @property
     def b_parties(self) -> list[Party]:
         return [party for party in self.parties.all() if party.side == Party.Side.B]
+
+    @property
+    def ended_at(self):
+        """When its lifetime ended (expiry or deletion, whichever came first), if it has."""
+        ends = [t for t in (self.expires_at, self.deleted_at) if t]
+        return min(ends) if ends else None
 
     @property
     def is_live(self) -> bool:

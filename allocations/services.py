@@ -110,6 +110,8 @@ def allocation_apply_record(*, record: AllocationRecord) -> Allocation:
         "sync_failures": 0,
         "next_sync_at": _next_sync_after_success(record, now),
     }
+    if record.status == AllocationStatus.DELETED and allocation.deleted_at is None:
+        values["deleted_at"] = now
     changed = [name for name, value in values.items() if getattr(allocation, name) != value]
     for name in changed:
         setattr(allocation, name, values[name])

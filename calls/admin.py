@@ -5,6 +5,8 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from console.admin import PhoneNumberSearchMixin
+
 from .models import UNMATCHED_STATES, Call, CallEvent
 from .services import call_link_manually, call_relink
 
@@ -29,8 +31,6 @@ def redacted(payload):
 
 def pretty(payload) -> str:
     return format_html("<pre>{}</pre>", json.dumps(redacted(payload), indent=2, sort_keys=True))
-
-
 
 
 class CallEventInline(admin.TabularInline):
@@ -61,7 +61,7 @@ class MatchFilter(admin.SimpleListFilter):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(PhoneNumberSearchMixin, admin.ModelAdmin):
     list_display = (
         "sid",
         "start_time",
@@ -75,6 +75,7 @@ class CallAdmin(admin.ModelAdmin):
     list_filter = (MatchFilter, "link_state", "status")
     list_select_related = ("allocation",)
     search_fields = ("=sid", "=from_number", "=to_number", "=order_id", "=allocation__greenpin_id")
+    phone_search_fields = ("from_number", "to_number")
     raw_id_fields = ("allocation",)
     date_hierarchy = "start_time"
     show_full_result_count = False
@@ -100,6 +101,7 @@ class CallAdmin(admin.ModelAdmin):
         "first_seen_at",
         "last_synced_at",
         "last_sync_error",
+        "link_checked_at",
         "pull_attempts",
         "next_pull_at",
     )
@@ -143,8 +145,9 @@ class CallEventAdmin(admin.ModelAdmin):
         "delivered_payload",
         "applied_at",
         "apply_error",
+        "apply_attempts",
     )
-    exclude = ("payload",)
+    exclude = ("payload", "call")
     date_hierarchy = "received_at"
     show_full_result_count = False
 

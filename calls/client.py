@@ -19,9 +19,10 @@ from exotel import errors
 from exotel.phones import normalize_phone
 from exotel.times import parse_exotel_time
 
+from .statuses import normalize_status
+
 BULK_LIMIT = 100  # Sids per bulk request and calls per page, both Exotel's maxima
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # Voice v1 filters: IST wall time, no offset
-STATUS_ALIASES = {"no_answer": "no-answer", "cancelled": "canceled"}
 
 
 @dataclass(frozen=True)
@@ -144,15 +145,30 @@ def open_recording(url: str, *, range_header: str | None = None) -> RecordingStr
     response = _send(url, None, headers=headers, stream=True)
     passed = {
         name: response.headers[name]
-        for name in ("Content-Type", "Content-Length", "Content-Range", "Accept-Ranges")
+        for name in ("Content-Length", "Content-Range", "Accept-Ranges")
         if name in response.headers
     }
+    # Only audio is served as what it claims to be: anything else is an opaque download, so
+    # a hostile file can never run as a page on the console's origin.
+    content_type = response.headers.get("Content-Type", "")
+    passed["Content-Type"] = (
+        content_type if content_type.startswith("audio/") else "application/octet-stream"
+    )
     return RecordingStream(status=response.status_code, headers=passed, response=response)
 
 
 def recording_origin_allowed(url: str) -> bool:
+    """Whether `url` is one of this account's recordings on an allowed origin.
+
+    The allowed origins are shared S3 endpoints that host anyone's buckets, so the path must
+    also be under this account's recordings (RECORDING_ALLOWED_PATH_PREFIX).
+    """
     allowed = {origin.rstrip("/").lower() for origin in settings.RECORDING_ALLOWED_ORIGINS}
-    return bool(url) and _origin(url) in allowed
+    if not url or _origin(url) not in allowed:
+        return False
+    prefix = settings.RECORDING_ALLOWED_PATH_PREFIX.format(account_sid=settings.EXOTEL_ACCOUNT_SID)
+    path = urlsplit(url).path
+    return path.startswith(prefix) and ".." not in path
 
 
 def _origin(url: str) -> str:
@@ -275,8 +291,7 @@ def parse_call(call: Any) -> CallRecord:
     sid = call.get("Sid")
     if not isinstance(sid, str) or not sid.strip():
         raise errors.BadResponse("`Sid` is missing")
-    status = str(call.get("Status") or "").strip().lower()
-    status = STATUS_ALIASES.get(status, status)
+    status = normalize_status(str(call.get("Status") or ""))
     details = call.get("Details") if isinstance(call.get("Details"), dict) else {}
     custom_field = call.get("CustomField")
     recording_url = call.get("RecordingUrl")

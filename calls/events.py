@@ -4,7 +4,9 @@
 - GreenPin call events (`call_sid`, `greenpin_id`, `call_type`, …), JSON;
 - the seed's lifecycle events (initiated, ringing, answered, completed), which arrive in either
   of the above with the lifecycle name as `EventType`/`Status`.
-Unknown fields stay in the stored payload and are ignored here.
+Unknown fields stay in the stored payload and are ignored here. A call's total duration is
+taken from the Call API only (events' duration fields mean different legs in each shape); an
+event's talk time (ConversationDuration, on_call_duration) fills in until the pull.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from exotel.phones import normalize_phone
 from exotel.times import parse_exotel_time
 
-from .models import TERMINAL_STATUSES
+from .statuses import TERMINAL_STATUSES, normalize_status
 
 # GreenPin's `call_type` and `dial_call_status` words, onto the Voice statuses.
 GREENPIN_CALL_TYPES = {
@@ -30,7 +32,6 @@ EVENT_TYPE_STATUSES = {
     "answered": "in-progress",
     "in-progress": "in-progress",
 }
-STATUS_SYNONYMS = {"no_answer": "no-answer", "noanswer": "no-answer", "cancelled": "canceled"}
 
 
 class MalformedEvent(ValueError):
@@ -49,7 +50,6 @@ class ParsedEvent:
     start_time: datetime | None = None
     end_time: datetime | None = None
     sent_at: datetime | None = None
-    duration: int | None = None
     talk_duration: int | None = None
     recording_url: str = ""
     custom_field: str | None = None
@@ -57,35 +57,41 @@ class ParsedEvent:
     order_reference: str = ""
 
 
+# Column widths of what is kept from an event: longer values are cut, never a database error.
+MAX_SID = 64
+MAX_TEXT = 64
+
+
 def parse_event(payload: dict[str, Any]) -> ParsedEvent:
     """The event in `payload`, or `MalformedEvent` when it names no call."""
     if not isinstance(payload, dict):
         raise MalformedEvent("the body is not an object")
-    if _first(payload, "call_sid", "CallSID") and not _first(payload, "CallSid"):
-        return _parse_greenpin(payload)
-    return _parse_voice(payload)
+    greenpin = bool(_first(payload, "call_sid")) and not _first(payload, "CallSid", "CallSID")
+    event = _parse_greenpin(payload) if greenpin else _parse_voice(payload)
+    if not event.call_sid:
+        raise MalformedEvent("no call SID in the event")
+    if len(event.call_sid) > MAX_SID:
+        raise MalformedEvent(f"the call SID is longer than {MAX_SID} characters")
+    return event
 
 
 def _parse_voice(payload: dict[str, Any]) -> ParsedEvent:
     sid = _first(payload, "CallSid", "CallSID", "Sid")
-    if not sid:
-        raise MalformedEvent("no CallSid in the event")
     event_type = _first(payload, "EventType").lower()
-    status = _status(_first(payload, "Status"))
+    status = normalize_status(_first(payload, "Status"))
     if not status or status in EVENT_TYPE_STATUSES:
         status = EVENT_TYPE_STATUSES.get(event_type, status)
     return ParsedEvent(
         call_sid=sid,
         shape="voice",
-        event_type=event_type or status,
-        status=status,
-        greenpin_id=_first(payload, "GreenPinId", "greenpin_id"),
+        event_type=(event_type or status)[:32],
+        status=status[:16],
+        greenpin_id=_first(payload, "GreenPinId", "greenpin_id")[:MAX_TEXT],
         from_number=_phone(_first(payload, "From")),
         to_number=_phone(_first(payload, "To")),
         start_time=_time(_first(payload, "StartTime")),
         end_time=_time(_first(payload, "EndTime")),
         sent_at=_time(_first(payload, "DateUpdated", "DateCreated")),
-        duration=_seconds(_first(payload, "Duration")),
         talk_duration=_seconds(_first(payload, "ConversationDuration")),
         recording_url=_url(_first(payload, "RecordingUrl")),
         custom_field=payload.get("CustomField") if "CustomField" in payload else None,
@@ -93,30 +99,29 @@ def _parse_voice(payload: dict[str, Any]) -> ParsedEvent:
 
 
 def _parse_greenpin(payload: dict[str, Any]) -> ParsedEvent:
-    sid = _first(payload, "call_sid", "CallSID")
+    sid = _first(payload, "call_sid")
     call_type = _first(payload, "call_type").lower()
-    dial_status = _status(_first(payload, "dial_call_status"))
+    dial_status = normalize_status(_first(payload, "dial_call_status"))
     if call_type == "incomplete":
         status = dial_status if dial_status in TERMINAL_STATUSES else "no-answer"
     else:
-        status = GREENPIN_CALL_TYPES.get(call_type, _status(call_type))
+        status = GREENPIN_CALL_TYPES.get(call_type, normalize_status(call_type))
     if call_type == "call-attempt" and dial_status in EVENT_TYPE_STATUSES.values():
         status = dial_status
     order_reference = _first(payload, "transaction_id", "transation_id")
     return ParsedEvent(
         call_sid=sid,
         shape="greenpin",
-        event_type=call_type,
-        status=status,
-        greenpin_id=_first(payload, "greenpin_id"),
+        event_type=call_type[:32],
+        status=status[:16],
+        greenpin_id=_first(payload, "greenpin_id")[:MAX_TEXT],
         from_number=_phone(_first(payload, "from")),
         to_number=_phone(_first(payload, "vn", "to")),
         start_time=_time(_first(payload, "start_time")),
         sent_at=_time(_first(payload, "current_time")),
-        duration=_seconds(_first(payload, "dial_call_duration")),
         talk_duration=_seconds(_first(payload, "on_call_duration")),
         recording_url=_url(_first(payload, "recording_url")),
-        order_reference=order_reference,
+        order_reference=order_reference[:256],
     )
 
 
@@ -130,11 +135,6 @@ def _first(payload: dict[str, Any], *keys: str) -> str:
             if text and text.lower() not in {"null", "none"}:
                 return text
     return ""
-
-
-def _status(value: str) -> str:
-    status = value.strip().lower()
-    return STATUS_SYNONYMS.get(status, status)
 
 
 def _phone(value: str) -> str:
@@ -156,4 +156,4 @@ def _seconds(value: str) -> int | None:
 
 
 def _url(value: str) -> str:
-    return value if value.startswith(("http://", "https://")) else ""
+    return value if value.startswith(("http://", "https://")) and len(value) <= 1000 else ""

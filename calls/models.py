@@ -4,17 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-TERMINAL_STATUSES = frozenset({"completed", "failed", "busy", "no-answer", "canceled"})
-# A call only moves forward along this order; the terminal statuses share the last rank.
-STATUS_RANK = {
-    "": 0,
-    "queued": 1,
-    "initiated": 1,
-    "ringing": 2,
-    "answered": 3,
-    "in-progress": 3,
-    **dict.fromkeys(TERMINAL_STATUSES, 4),
-}
+from .statuses import TERMINAL_STATUSES
 
 
 class LinkState(models.TextChoices):
@@ -26,6 +16,8 @@ class LinkState(models.TextChoices):
 
 
 UNMATCHED_STATES = (LinkState.NO_CANDIDATE, LinkState.AMBIGUOUS)
+# An event that failed to apply this often is left for an admin (it shows its error).
+MAX_APPLY_ATTEMPTS = 5
 
 
 class Call(models.Model):
@@ -61,6 +53,8 @@ class Call(models.Model):
     first_seen_at = models.DateTimeField(default=timezone.now, editable=False)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_sync_error = models.TextField(blank=True)
+    # When the linking rule last ran; an allocation synced since may now fit an unmatched call.
+    link_checked_at = models.DateTimeField(null=True, blank=True)
     pull_attempts = models.PositiveIntegerField(default=0)
     # When the Call API should be asked again; null once the call is complete.
     next_pull_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -118,6 +112,7 @@ class CallEvent(models.Model):
     payload = models.JSONField()
     applied_at = models.DateTimeField(null=True, blank=True)
     apply_error = models.TextField(blank=True)
+    apply_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["received_at", "id"]

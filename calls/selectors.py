@@ -5,33 +5,52 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from allocations.models import Allocation
 
-from .models import Call, CallEvent
+from .models import MAX_APPLY_ATTEMPTS, UNMATCHED_STATES, Call, CallEvent, LinkState
+
+BACKFILL_SETTLE = timedelta(hours=1)
 
 
 def allocation_candidates_for_call(*, call: Call) -> QuerySet[Allocation]:
     """Allocations a call without a GreenPin ID may belong to (the design's linking rule).
 
     Its virtual number is the call's To (or From), its lifetime contains the call's start, and
-    its custom_field equals the call's CustomField; where its custom_field is empty, the caller
-    must be one of its parties.
+    its custom_field equals the call's CustomField; where both are empty, the caller must be
+    one of its parties.
     """
     numbers = [number for number in (call.to_number, call.from_number) if number]
     started = call.start_time or call.first_seen_at
     if not numbers:
         return Allocation.objects.none()
-    same_field = Q(custom_field=call.custom_field) & ~Q(custom_field="")
-    caller_is_party = Q(custom_field="", parties__number=call.from_number)
+    if call.custom_field:
+        # The call carries the custom_field of the allocation it went through.
+        fits = Q(custom_field=call.custom_field)
+    else:
+        fits = Q(custom_field="", parties__number=call.from_number)
     return (
         Allocation.objects.filter(virtual_number__in=numbers, created_at__lte=started)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gte=started))
-        .filter(same_field | caller_is_party)
+        .filter(Q(deleted_at__isnull=True) | Q(deleted_at__gte=started))
+        .filter(fits)
         .distinct()
+    )
+
+
+def call_list_to_relink(*, limit: int = 500) -> QuerySet[Call]:
+    """Unmatched calls on a virtual number whose allocations were synced since the rule last
+    ran for them: one of those allocations may fit now."""
+    synced_since = Allocation.objects.filter(
+        virtual_number=OuterRef("to_number"), last_synced_at__gt=OuterRef("link_checked_at")
+    )
+    return (
+        Call.objects.filter(link_state__in=[*UNMATCHED_STATES, LinkState.PENDING])
+        .filter(Q(link_checked_at__isnull=True) | Exists(synced_since))
+        .order_by("id")[:limit]
     )
 
 
@@ -42,20 +61,28 @@ def call_list_due(*, now: datetime | None = None, limit: int = 1000) -> QuerySet
 
 
 def call_event_list_unapplied(*, limit: int = 1000) -> QuerySet[CallEvent]:
-    return CallEvent.objects.filter(applied_at__isnull=True).order_by("received_at", "id")[:limit]
+    return CallEvent.objects.filter(
+        applied_at__isnull=True, apply_attempts__lt=MAX_APPLY_ATTEMPTS
+    ).order_by("received_at", "id")[:limit]
 
 
 def allocation_list_needing_backfill(*, now: datetime | None = None, limit: int = 100):
     """Allocations that counted more calls than are mirrored, not searched again recently."""
     now = now or timezone.now()
     recently = now - timedelta(seconds=settings.CALL_BACKFILL_INTERVAL)
+    # Calls reach the Call API minutes after they end: an ended allocation is searched until
+    # a search has run comfortably after its end, then never again.
+    settled = Q(status__in=["expired", "deleted", "missing"]) & Q(
+        calls_checked_at__gt=F("expires_at") + BACKFILL_SETTLE
+    )
     return (
         Allocation.objects.exclude(virtual_number="")
         .filter(call_count__gt=0, created_at__isnull=False)
         .filter(Q(calls_checked_at__isnull=True) | Q(calls_checked_at__lte=recently))
+        .exclude(settled)
         .annotate(mirrored_calls=Count("calls"))
         .filter(call_count__gt=F("mirrored_calls"))
-        .order_by("calls_checked_at", "id")[:limit]
+        .order_by(F("calls_checked_at").asc(nulls_first=True), "id")[:limit]
     )
 
 
@@ -64,8 +91,7 @@ def call_list_for_allocation(*, allocation: Allocation) -> QuerySet[Call]:
 
 
 def call_get_for_page(*, sid: str) -> Call:
-    queryset = Call.objects.select_related("allocation").prefetch_related("allocation__parties")
-    return get_object_or_404(queryset, sid=sid)
+    return get_object_or_404(Call.objects.select_related("allocation"), sid=sid)
 
 
 def call_event_list_for_call(*, call: Call) -> QuerySet[CallEvent]:

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from allocations.models import Allocation
@@ -25,8 +26,9 @@ from exotel.retry import call_with_retries
 from . import client
 from .client import CallRecord
 from .events import ParsedEvent, parse_event
-from .models import STATUS_RANK, TERMINAL_STATUSES, Call, CallEvent, LinkState
-from .selectors import allocation_candidates_for_call
+from .models import Call, CallEvent, LinkState
+from .selectors import allocation_candidates_for_call, call_list_to_relink
+from .statuses import STATUS_RANK, TERMINAL_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ PULL_BACKOFF_START = 30
 PULL_BACKOFF_CAP = 600
 # A call that never reaches a terminal state in this long is left alone.
 PULL_GIVE_UP_AFTER = timedelta(days=1)
+BACKFILL_WINDOW = timedelta(days=30)
 
 
 # --- webhook events ----------------------------------------------------------------------
@@ -49,25 +52,24 @@ def call_event_ingest(*, payload: dict[str, Any]) -> tuple[CallEvent, bool]:
     fingerprint = hashlib.sha256(
         json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
     ).hexdigest()
-    try:
-        with transaction.atomic():
-            event, created = CallEvent.objects.get_or_create(
-                fingerprint=fingerprint,
-                defaults={
-                    "call_sid": parsed.call_sid,
-                    "shape": parsed.shape,
-                    "event_type": parsed.event_type[:32],
-                    "status": parsed.status[:16],
-                    "sent_at": parsed.sent_at,
-                    "payload": payload,
-                },
-            )
-    except IntegrityError:  # the same redelivery, stored by a concurrent request just now
-        return CallEvent.objects.get(fingerprint=fingerprint), False
+    # get_or_create also settles two identical deliveries racing each other.
+    event, created = CallEvent.objects.get_or_create(
+        fingerprint=fingerprint,
+        defaults={
+            "call_sid": parsed.call_sid,
+            "shape": parsed.shape,
+            "event_type": parsed.event_type,
+            "status": parsed.status,
+            "sent_at": parsed.sent_at,
+            "payload": payload,
+        },
+    )
     if created:
         from .tasks import apply_call_event
 
-        transaction.on_commit(lambda: apply_call_event.delay(event.pk))
+        # robust: with the broker down the event is still stored (and answered 200); the next
+        # sync pass applies it.
+        transaction.on_commit(lambda: apply_call_event.delay(event.pk), robust=True)
     return event, created
 
 
@@ -80,20 +82,32 @@ def call_event_apply(*, event: CallEvent) -> Call | None:
     parsed = parse_event(event.payload)
     call = _call_for_update(parsed.call_sid)
     _merge_event(call, parsed)
-    wants_pull = not call.is_complete_for_pull
-    if wants_pull:
-        call.next_pull_at = timezone.now()  # an event means fresh details are worth pulling
+    now = timezone.now()
+    pull_now = call.is_terminal and not call.is_complete_for_pull
+    if pull_now:
+        call.next_pull_at = now
+    elif not call.is_complete_for_pull and call.next_pull_at is None:
+        # Mid-call: the pass pulls it (in bulk with others) once the call has had time to end.
+        call.next_pull_at = now + timedelta(seconds=PULL_BACKOFF_START)
     call.save()
     _link(call)
     event.call = call
-    event.applied_at = timezone.now()
+    event.applied_at = now
     event.apply_error = ""
     event.save(update_fields=["call", "applied_at", "apply_error"])
-    if wants_pull:
+    if pull_now:
         from .tasks import pull_calls
 
-        transaction.on_commit(lambda: pull_calls.delay([call.pk]))
+        transaction.on_commit(lambda: pull_calls.delay([call.pk]), robust=True)
     return call
+
+
+def call_event_record_failure(*, event: CallEvent, error: Exception) -> None:
+    """Note why an event could not be applied; after MAX_APPLY_ATTEMPTS it is left alone."""
+    CallEvent.objects.filter(pk=event.pk).update(
+        apply_error=f"{type(error).__name__}: {error}"[:2000],
+        apply_attempts=F("apply_attempts") + 1,
+    )
 
 
 # --- Call API records --------------------------------------------------------------------
@@ -114,7 +128,7 @@ def call_apply_record(*, record: CallRecord) -> Call:
             setattr(call, name, value)
     if record.custom_field is not None:
         call.custom_field = record.custom_field
-        call.order_id = call.order_id or parse_order_id(record.custom_field)
+        call.order_id = parse_order_id(record.custom_field) or call.order_id
     now = timezone.now()
     call.raw_payload = record.raw
     call.last_synced_at = now
@@ -175,22 +189,33 @@ def calls_pull(*, calls: list[Call]) -> PullReport:
 def allocation_backfill_calls(*, allocation: Allocation) -> int:
     """Find calls Exotel counted for `allocation` that no event told us about.
 
-    Lists the calls on its virtual number within its lifetime and applies each; the linking
-    rule decides which of them are this allocation's. Returns how many calls were applied.
+    Lists the calls on its virtual number within its lifetime (in windows of at most 30 days,
+    Exotel's limit) and applies each; the linking rule decides which are this allocation's.
+    Returns how many calls were applied. A failure is recorded on the allocation and raised.
     """
     now = timezone.now()
-    until = min(allocation.expires_at or now, now)
-    records = call_with_retries(
-        lambda: client.list_calls(
-            phone_number=allocation.virtual_number,
-            since=allocation.created_at,
-            until=until + timedelta(minutes=1),
+    until = min(allocation.ended_at or now, now) + timedelta(minutes=1)
+    applied = 0
+    try:
+        since = allocation.created_at
+        while since < until:
+            window_end = min(until, since + BACKFILL_WINDOW)
+            records = call_with_retries(
+                lambda since=since, window_end=window_end: client.list_calls(
+                    phone_number=allocation.virtual_number, since=since, until=window_end
+                )
+            )
+            for record in records:
+                call_apply_record(record=record)
+            applied += len(records)
+            since = window_end
+    except errors.ExotelError as error:
+        Allocation.objects.filter(pk=allocation.pk).update(
+            calls_checked_at=now, calls_check_error=str(error)[:2000]
         )
-    )
-    for record in records:
-        call_apply_record(record=record)
-    Allocation.objects.filter(pk=allocation.pk).update(calls_checked_at=now)
-    return len(records)
+        raise
+    Allocation.objects.filter(pk=allocation.pk).update(calls_checked_at=now, calls_check_error="")
+    return applied
 
 
 # --- linking -------------------------------------------------------------------------------
@@ -215,15 +240,27 @@ def call_relink(*, call: Call) -> Call:
     return call
 
 
+def calls_relink_unmatched(*, limit: int = 500) -> int:
+    """Run the linking rule again for unmatched calls that a newly synced allocation may fit."""
+    relinked = 0
+    for call in call_list_to_relink(limit=limit):
+        with transaction.atomic():
+            _link(call)
+        relinked += call.allocation_id is not None
+    return relinked
+
+
 def _link(call: Call) -> None:
-    if call.link_state in (LinkState.MANUAL, LinkState.LINKED):
+    """Link by the design's rule. Runs on every change, since later details (the custom field,
+    the start time) can change which allocation fits; only an admin's link is left alone."""
+    if call.link_state == LinkState.MANUAL:
         return
     if call.greenpin_id:
         allocation = Allocation.objects.filter(greenpin_id=call.greenpin_id).first()
         if allocation is None:
             # An allocation nobody imported: mirror it from now on.
             (allocation,) = allocation_track(greenpin_ids=[call.greenpin_id])
-            transaction.on_commit(lambda: refresh_allocation.delay(allocation.pk))
+            transaction.on_commit(lambda: refresh_allocation.delay(allocation.pk), robust=True)
         call.allocation, call.link_state = allocation, LinkState.LINKED
     else:
         candidates = list(
@@ -234,18 +271,16 @@ def _link(call: Call) -> None:
         else:
             call.allocation = None
             call.link_state = LinkState.AMBIGUOUS if candidates else LinkState.NO_CANDIDATE
-    call.save(update_fields=["allocation", "link_state"])
+    call.link_checked_at = timezone.now()
+    call.save(update_fields=["allocation", "link_state", "link_checked_at"])
 
 
 # --- helpers -------------------------------------------------------------------------------
 
 
 def _call_for_update(sid: str) -> Call:
-    try:
-        with transaction.atomic():
-            call, _ = Call.objects.select_for_update().get_or_create(sid=sid)
-    except IntegrityError:  # created concurrently by another worker
-        call = Call.objects.select_for_update().get(sid=sid)
+    # Locks the row, so two workers folding events into one call take turns.
+    call, _ = Call.objects.select_for_update().get_or_create(sid=sid)
     return call
 
 
@@ -263,7 +298,7 @@ def _merge_event(call: Call, event: ParsedEvent) -> None:
     for name in ("greenpin_id", "from_number", "to_number", "recording_url"):
         if not getattr(call, name) and getattr(event, name):
             setattr(call, name, getattr(event, name))
-    for name in ("start_time", "end_time", "duration", "talk_duration"):
+    for name in ("start_time", "end_time", "talk_duration"):
         if getattr(call, name) is None and getattr(event, name) is not None:
             setattr(call, name, getattr(event, name))
     if event.custom_field is not None and not call.custom_field:
@@ -287,12 +322,10 @@ def _next_pull(call: Call, now: datetime) -> datetime | None:
     return min(deadline, now + timedelta(seconds=delay * random.uniform(0.8, 1.2)))
 
 
+@transaction.atomic
 def _record_pull_failure(call: Call, message: str) -> None:
+    call = Call.objects.select_for_update().get(pk=call.pk)
     call.pull_attempts += 1
     call.last_sync_error = message[:2000]
     call.next_pull_at = _next_pull(call, timezone.now())
-    Call.objects.filter(pk=call.pk).update(
-        pull_attempts=call.pull_attempts,
-        last_sync_error=call.last_sync_error,
-        next_pull_at=call.next_pull_at,
-    )
+    call.save(update_fields=["pull_attempts", "last_sync_error", "next_pull_at"])

@@ -8,7 +8,12 @@ from allocations.models import Allocation
 from exotel.errors import AuthenticationFailed, ExotelError
 
 from .models import Call, CallEvent
-from .services import allocation_backfill_calls, call_event_apply, calls_pull
+from .services import (
+    allocation_backfill_calls,
+    call_event_apply,
+    call_event_record_failure,
+    calls_pull,
+)
 
 
 @shared_task(acks_late=True, soft_time_limit=30, time_limit=60, ignore_result=True)
@@ -17,7 +22,13 @@ def apply_call_event(event_id: int) -> str:
     event = CallEvent.objects.filter(pk=event_id).first()
     if event is None:
         return "gone"
-    call = call_event_apply(event=event)
+    try:
+        call = call_event_apply(event=event)
+    except Exception as error:
+        # Recorded on the event (admins see it); the sync pass tries again a bounded number
+        # of times. Raising would only make the broker redeliver the same failure.
+        call_event_record_failure(event=event, error=error)
+        return f"failed: {error}"
     return f"applied to {call.sid}" if call else "already applied"
 
 

@@ -59,8 +59,9 @@ def exotel_webhook(request: HttpRequest, secret: str) -> HttpResponse:
     try:
         payload = _payload(body, request.content_type)
         event, created = call_event_ingest(payload=payload)
-    except (MalformedEvent, ValueError) as error:
-        return HttpResponseBadRequest(f"malformed event: {error}\n", content_type="text/plain")
+    except (MalformedEvent, ValueError, RecursionError) as error:
+        reason = "nested too deeply" if isinstance(error, RecursionError) else error
+        return HttpResponseBadRequest(f"malformed event: {reason}\n", content_type="text/plain")
     return JsonResponse({"accepted": True, "duplicate": not created, "event": event.pk})
 
 
@@ -70,9 +71,13 @@ def _payload(body: bytes, content_type: str) -> dict:
         payload = json.loads(text)
         if not isinstance(payload, dict):
             raise MalformedEvent("the JSON body is not an object")
-        return payload
-    form = QueryDict(text)
-    return {key: values[-1] if len(values) == 1 else values for key, values in form.lists()}
+    else:
+        form = QueryDict(text)
+        payload = {key: vals[-1] if len(vals) == 1 else vals for key, vals in form.lists()}
+    # PostgreSQL's jsonb cannot hold NUL, and no genuine event contains one.
+    if "\\u0000" in json.dumps(payload):
+        raise MalformedEvent("the body contains a NUL character")
+    return payload
 
 
 class CallDetailView(DetailView):
@@ -136,6 +141,8 @@ class CallRecordingView(PermissionRequiredMixin, View):
         for name, value in stream.headers.items():
             response[name] = value
         response["Cache-Control"] = "private, no-store"
+        response["Content-Disposition"] = f'inline; filename="{call.sid}-recording"'
+
         return response
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.shortcuts import redirect
 from django_tables2 import SingleTableView
 
-from .selectors import allocation_list_recent, allocation_search
+from .selectors import allocation_list_recent, allocation_search, call_find_unlinked
 from .tables import AllocationTable
 
 
@@ -20,6 +20,8 @@ class SearchView(SingleTableView):
             matches = list(allocation_search(query=self.query).values_list("greenpin_id")[:2])
             if len(matches) == 1:
                 return redirect("allocations:detail", greenpin_id=matches[0][0])
+            if not matches and (call := call_find_unlinked(query=self.query)):
+                return redirect(call)
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):

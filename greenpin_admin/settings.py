@@ -169,6 +169,10 @@ RECORDING_ALLOWED_ORIGINS = env.list(
         "https://s3-ap-south-1.amazonaws.com",
     ],
 )
+# Recordings are fetched only from this account's folder on those origins.
+RECORDING_ALLOWED_PATH_PREFIX = env(
+    "RECORDING_ALLOWED_PATH_PREFIX", default="/exotelrecordings/{account_sid}/"
+)
 ORDER_ID_KEY = env("ORDER_ID_KEY", default="order_id")
 PHONE_REGION = env("PHONE_REGION", default="IN")
 

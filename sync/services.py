@@ -13,7 +13,13 @@ from calls.selectors import (
     call_event_list_unapplied,
     call_list_due,
 )
-from calls.services import allocation_backfill_calls, call_event_apply, calls_pull
+from calls.services import (
+    allocation_backfill_calls,
+    call_event_apply,
+    call_event_record_failure,
+    calls_pull,
+    calls_relink_unmatched,
+)
 from exotel.errors import AuthenticationFailed, ExotelError
 
 logger = logging.getLogger(__name__)
@@ -55,6 +61,7 @@ def sync_pass(
         _apply_stored_events(report)
         _refresh_allocations(report, on_start, on_outcome)
         _pull_calls(report)
+        calls_relink_unmatched()
         _backfill(report)
     except AuthenticationFailed as error:
         report.stopped = str(error)
@@ -65,8 +72,13 @@ def sync_pass(
 def _apply_stored_events(report: PassReport) -> None:
     # Events whose task was lost (a broker outage) are applied here, so nothing is lost.
     for event in call_event_list_unapplied():
-        if call_event_apply(event=event):
-            report.events_applied += 1
+        try:
+            applied = call_event_apply(event=event)
+        except Exception as error:  # one bad event must not stop the pass
+            logger.exception("event %s could not be applied", event.pk)
+            call_event_record_failure(event=event, error=error)
+            continue
+        report.events_applied += applied is not None
 
 
 def _refresh_allocations(report, on_start, on_outcome) -> None:

@@ -59,3 +59,15 @@ def test_adding_in_admin_tracks_and_fetches_the_id(
         admin_client.post(reverse("admin:allocations_allocation_add"), {"greenpin_id": "gp_new"})
 
     assert Allocation.objects.get(greenpin_id="gp_new").pin == "1234"
+
+
+def test_admins_find_a_number_typed_with_spaces(admin_client):
+    allocation = AllocationFactory()
+    PartyFactory(allocation=allocation, number="+919900012345")
+    AllocationFactory()
+
+    response = admin_client.get(
+        reverse("admin:allocations_allocation_changelist"), {"q": "+91 99000 12345"}
+    )
+
+    assert list(response.context["cl"].result_list) == [allocation]

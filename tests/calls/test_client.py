@@ -115,15 +115,19 @@ def test_a_recording_outside_the_allowed_origins_is_never_fetched(standin, setti
 @pytest.mark.parametrize(
     ("url", "allowed"),
     [
-        ("https://s3-ap-southeast-1.amazonaws.com/exotelrecordings/a.mp3", True),
-        ("https://S3-AP-SOUTHEAST-1.amazonaws.com:443/x.mp3", True),
-        ("https://s3-ap-southeast-1.amazonaws.com.evil.example/x.mp3", False),
-        ("http://s3-ap-southeast-1.amazonaws.com/x.mp3", False),
-        ("https://s3-ap-southeast-1.amazonaws.com:8443/x.mp3", False),
+        ("https://s3-ap-southeast-1.amazonaws.com/exotelrecordings/ACtest/c1.mp3", True),
+        ("https://S3-AP-SOUTHEAST-1.amazonaws.com:443/exotelrecordings/ACtest/c1.mp3", True),
+        ("https://s3-ap-southeast-1.amazonaws.com/exotelrecordings/ACother/c1.mp3", False),
+        ("https://s3-ap-southeast-1.amazonaws.com/attacker-bucket/x.mp3", False),
+        ("https://s3-ap-southeast-1.amazonaws.com/exotelrecordings/ACtest/../../x/y", False),
+        ("https://s3-ap-southeast-1.amazonaws.com.evil.example/exotelrecordings/ACtest/c", False),
+        ("http://s3-ap-southeast-1.amazonaws.com/exotelrecordings/ACtest/c1.mp3", False),
+        ("https://s3-ap-southeast-1.amazonaws.com:8443/exotelrecordings/ACtest/c1.mp3", False),
         ("file:///etc/passwd", False),
         ("", False),
     ],
 )
-def test_only_listed_origins_are_allowed(settings, url, allowed):
+def test_only_this_accounts_recordings_on_listed_origins_are_allowed(settings, url, allowed):
+    settings.EXOTEL_ACCOUNT_SID = "ACtest"
     settings.RECORDING_ALLOWED_ORIGINS = ["https://s3-ap-southeast-1.amazonaws.com"]
     assert client.recording_origin_allowed(url) is allowed

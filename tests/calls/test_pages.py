@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import responses as responses_lib
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
@@ -148,3 +149,18 @@ def test_a_recording_outside_the_allowed_origins_is_refused_unfetched(
 def test_unknown_calls_are_404(player):
     assert player.get(reverse("calls:detail", args=["nope"])).status_code == 404
     assert player.get(reverse("calls:recording", args=["nope"])).status_code == 404
+
+
+@responses_lib.activate
+def test_a_recording_that_is_not_audio_is_served_as_an_opaque_download(player, settings):
+    settings.EXOTEL_ACCOUNT_SID = "ACtest"
+    settings.RECORDING_ALLOWED_ORIGINS = ["https://s3-ap-southeast-1.amazonaws.com"]
+    url = "https://s3-ap-southeast-1.amazonaws.com/exotelrecordings/ACtest/c7.mp3"
+    responses_lib.get(url, body="<script>alert(1)</script>", content_type="text/html")
+    CallFactory(sid="c7", allocation=AllocationFactory(), recording_url=url)
+
+    response = player.get(reverse("calls:recording", args=["c7"]))
+
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("inline")

@@ -92,3 +92,24 @@ def test_an_oversized_body_is_a_413_and_never_reaches_the_database(
 
 def test_the_webhook_needs_no_login_but_only_post(client):
     assert client.get(f"/webhooks/exotel/{SECRET}/").status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("CallSid=" + "x" * 65 + "&Status=completed", "application/x-www-form-urlencoded"),
+        ('{"CallSid": "c1", "Status": "completed\\u0000"}', "application/json"),
+        ("CallSid=c1&Status=%00", "application/x-www-form-urlencoded"),
+        ("[" * 60000, "application/json"),
+    ],
+    ids=["sid-too-long", "nul-json", "nul-form", "deeply-nested"],
+)
+def test_hostile_bodies_are_a_400_and_store_nothing(client, body, content_type):
+    assert post(client, body, content_type).status_code == 400
+    assert not CallEvent.objects.exists()
+
+
+def test_overlong_fields_are_cut_to_fit_not_a_database_error(client):
+    body = json.dumps({"call_sid": "c1", "greenpin_id": "g" * 300, "call_type": "x" * 300})
+    assert post(client, body, "application/json").status_code == 200
+    assert CallEvent.objects.get().payload["greenpin_id"] == "g" * 300

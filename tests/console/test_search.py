@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.factories import AllocationFactory, PartyFactory
+from tests.factories import AllocationFactory, CallFactory, PartyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +88,15 @@ def test_the_search_page_runs_a_constant_number_of_queries(
     with django_assert_num_queries(6):
         response = search(staff_client, "+914071000004")
     assert response.status_code == 200
+
+
+def test_a_call_sid_lands_on_its_allocation(staff_client, order):
+    CallFactory(sid="c-abc", allocation=order)
+    response = search(staff_client, "c-abc")
+    assert response["Location"] == reverse("allocations:detail", args=["gp_abc123xyz"])
+
+
+def test_an_unlinked_call_sid_lands_on_the_call(staff_client):
+    CallFactory(sid="c-lost", allocation=None)
+    response = search(staff_client, "c-lost")
+    assert response["Location"] == reverse("calls:detail", args=["c-lost"])
