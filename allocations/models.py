@@ -40,6 +40,8 @@ class Allocation(models.Model):
     sync_failures = models.PositiveIntegerField("consecutive sync failures", default=0)
     # When the mirror should ask Exotel again; null once nothing more can change.
     next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set while one process refreshes it, so no two refresh it at once.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     # When its calls were last looked up in the Call API because call_count ran ahead of them.
     calls_checked_at = models.DateTimeField(null=True, blank=True)
     calls_check_error = models.TextField(blank=True)

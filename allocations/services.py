@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from exotel import errors
 from exotel.custom_field import parse_order_id
 from exotel.retry import call_with_retries
+from sync.guard import CircuitOpen, exotel_request
 
 from . import client
 from .client import AllocationRecord
@@ -60,13 +62,41 @@ def allocation_refresh(
     """Fetch one allocation from Exotel and mirror it, retrying transient errors in-process.
 
     A failure is recorded on the row and its last good data is kept. `AuthenticationFailed`
-    is raised without touching the row: the credentials are wrong for every row, so the
-    caller must stop its whole run.
+    and `CircuitOpen` are raised without touching the row: they hold for every row, so the
+    caller must stop its whole run. A row another process is refreshing is skipped.
     """
+    if not allocation_claim(allocation=allocation):
+        return RefreshOutcome(
+            allocation.greenpin_id, False, allocation.status, "being refreshed elsewhere", "busy"
+        )
+    try:
+        return _refresh_claimed(allocation, sleep)
+    finally:
+        Allocation.objects.filter(pk=allocation.pk).update(claimed_until=None)
+
+
+def allocation_claim(*, allocation: Allocation) -> bool:
+    """Claim the row for one refresh; False when another process holds it."""
+    now = timezone.now()
+    until = now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    claimed = (
+        Allocation.objects.filter(pk=allocation.pk)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=until)
+    )
+    return claimed == 1
+
+
+def _refresh_claimed(allocation: Allocation, sleep) -> RefreshOutcome:
     kwargs = {"sleep": sleep} if sleep else {}
     try:
-        record = call_with_retries(lambda: client.get_allocation(allocation.greenpin_id), **kwargs)
-    except errors.AuthenticationFailed:
+        record = call_with_retries(
+            lambda: exotel_request(
+                "greenpin", lambda: client.get_allocation(allocation.greenpin_id)
+            ),
+            **kwargs,
+        )
+    except (errors.AuthenticationFailed, CircuitOpen):
         raise
     except errors.ExotelError as error:
         allocation_record_failure(allocation=allocation, error=error)

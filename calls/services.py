@@ -7,13 +7,14 @@ import hashlib
 import json
 import logging
 import random
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from allocations.models import Allocation
@@ -22,6 +23,7 @@ from allocations.tasks import refresh_allocation
 from exotel import errors
 from exotel.custom_field import parse_order_id
 from exotel.retry import call_with_retries
+from sync.guard import CircuitOpen, exotel_request
 
 from . import client
 from .client import CallRecord
@@ -155,17 +157,46 @@ def calls_pull(*, calls: list[Call]) -> PullReport:
     their data and are tried again later with backoff.
     """
     report = PullReport()
-    by_sid = {call.sid: call for call in calls}
+    token = _claim_for_pull(calls)
+    claimed = Call.objects.filter(pull_claim=token)
+    by_sid = {call.sid: call for call in claimed}
+    try:
+        _pull_claimed(by_sid, report)
+    finally:
+        claimed.update(pull_claim="", pull_claimed_until=None)
+    return report
+
+
+def _claim_for_pull(calls: list[Call]) -> str:
+    """Claim the calls no other process is pulling; returns the claim's token."""
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    Call.objects.filter(pk__in=[call.pk for call in calls]).filter(
+        Q(pull_claimed_until__isnull=True) | Q(pull_claimed_until__lt=now)
+    ).update(
+        pull_claim=token,
+        pull_claimed_until=now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT),
+    )
+    return token
+
+
+def _pull_claimed(by_sid: dict[str, Call], report: PullReport) -> None:
     sids = list(by_sid)
     for start in range(0, len(sids), client.BULK_LIMIT):
         chunk = sids[start : start + client.BULK_LIMIT]
         report.requests += 1
         try:
             if len(chunk) == 1:
-                records = [call_with_retries(lambda sid=chunk[0]: client.get_call(sid))]
+                records = [
+                    call_with_retries(
+                        lambda sid=chunk[0]: exotel_request("calls", lambda: client.get_call(sid))
+                    )
+                ]
             else:
-                records = call_with_retries(lambda chunk=chunk: client.get_calls(chunk))
-        except errors.AuthenticationFailed:
+                records = call_with_retries(
+                    lambda chunk=chunk: exotel_request("calls", lambda: client.get_calls(chunk))
+                )
+        except (errors.AuthenticationFailed, CircuitOpen):
             raise
         except errors.ExotelError as error:
             for sid in chunk:
@@ -183,7 +214,6 @@ def calls_pull(*, calls: list[Call]) -> PullReport:
                 _record_pull_failure(by_sid[sid], "the Call API does not know this call (yet)")
         report.pulled += len(seen)
         report.failed += len(chunk) - len(seen)
-    return report
 
 
 def allocation_backfill_calls(*, allocation: Allocation) -> int:
@@ -201,8 +231,11 @@ def allocation_backfill_calls(*, allocation: Allocation) -> int:
         while since < until:
             window_end = min(until, since + BACKFILL_WINDOW)
             records = call_with_retries(
-                lambda since=since, window_end=window_end: client.list_calls(
-                    phone_number=allocation.virtual_number, since=since, until=window_end
+                lambda since=since, window_end=window_end: exotel_request(
+                    "calls",
+                    lambda: client.list_calls(
+                        phone_number=allocation.virtual_number, since=since, until=window_end
+                    ),
                 )
             )
             for record in records:

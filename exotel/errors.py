@@ -12,6 +12,9 @@ from __future__ import annotations
 class ExotelError(Exception):
     kind = "error"
     permanent = False
+    # False for errors raised without asking Exotel (an open circuit): retrying at once in the
+    # same process cannot help.
+    retry_in_process = True
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)

@@ -37,7 +37,7 @@ def call_with_retries(
         try:
             return request()
         except ExotelError as error:
-            if error.permanent or attempt == attempts:
+            if error.permanent or not error.retry_in_process or attempt == attempts:
                 raise
             if isinstance(error, RateLimited):
                 wait = (

@@ -1,9 +1,51 @@
+import logging
 import os
 
-from celery import Celery
+from celery import Celery, Task
+from celery.exceptions import Ignore
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenpin_admin.settings")
 
-app = Celery("greenpin_admin")
+logger = logging.getLogger(__name__)
+
+# Webhook events and what a person is waiting for never queue behind a rate-limited sync.
+QUEUES = {
+    "calls.tasks.apply_call_event": "events",
+    "allocations.tasks.refresh_allocation": "interactive",
+    "allocations.tasks.refresh_allocations": "sync",
+    "calls.tasks.pull_calls": "sync",
+    "calls.tasks.backfill_allocation_calls": "sync",
+    "sync.tasks.run_sync_pass": "sync",
+    "sync.tasks.purge_expired_data": "sync",
+}
+
+
+def route_task(name, args, kwargs, options, task=None, **extra):
+    from django.conf import settings
+
+    queue = QUEUES.get(name)
+    return {"queue": settings.CELERY_QUEUE_PREFIX + queue} if queue else None
+
+
+class BoundedRedeliveryTask(Task):
+    """A task whose message is delivered at most `max_deliveries` times.
+
+    With acks_late and task_reject_on_worker_lost, a message whose worker dies is delivered
+    again; one that kills every worker it reaches would otherwise loop forever.
+    """
+
+    max_deliveries = 3
+
+    def before_start(self, task_id, args, kwargs):
+        from sync.coordination import coordinator
+
+        deliveries = coordinator().increment(f"task-deliveries:{task_id}", 24 * 3600)
+        if deliveries > self.max_deliveries:
+            logger.error("%s[%s] delivered %s times; dropped", self.name, task_id, deliveries)
+            raise Ignore()
+
+
+app = Celery("greenpin_admin", task_cls=BoundedRedeliveryTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_routes = (route_task,)
 app.autodiscover_tasks()

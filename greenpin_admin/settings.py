@@ -193,9 +193,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Longer than any task's time limit and any countdown, so a slow task is never handed to
+    # a second worker while the first still runs it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Queues are events, interactive, sync (see greenpin_admin/celery.py) and the default; a
+# prefix lets several deployments (or test runs) share one Redis.
+CELERY_QUEUE_PREFIX = env("CELERY_QUEUE_PREFIX", default="")
+CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE_PREFIX + "celery"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
@@ -221,3 +228,21 @@ CALL_RECORDING_DEADLINE = env.int("CALL_RECORDING_DEADLINE", default=3600)
 # An allocation whose call_count runs ahead of its mirrored calls is searched again this often.
 CALL_BACKFILL_INTERVAL = env.int("CALL_BACKFILL_INTERVAL", default=600)
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
+
+# --- Coordination across processes (rate limit, leases, circuit breaker) -----------------
+# Redis when the broker is Redis; otherwise the database. COORDINATION_URL overrides.
+COORDINATION_URL = env("COORDINATION_URL", default="")
+EXOTEL_RATE_LIMIT_WINDOW = env.float("EXOTEL_RATE_LIMIT_WINDOW", default=60.0)
+EXOTEL_RATE_LIMIT_MARGIN = env.float("EXOTEL_RATE_LIMIT_MARGIN", default=1.0)
+# After this many transient failures in a row, an API's circuit opens for the cool-down.
+EXOTEL_CIRCUIT_THRESHOLD = env.int("EXOTEL_CIRCUIT_THRESHOLD", default=5)
+EXOTEL_CIRCUIT_COOLDOWN = env.int("EXOTEL_CIRCUIT_COOLDOWN", default=60)
+# After a 401, requests stop deployment-wide; one trial is let through this often.
+EXOTEL_AUTH_RETRY_INTERVAL = env.int("EXOTEL_AUTH_RETRY_INTERVAL", default=300)
+# A pass stops picking up new work after this many seconds; the next pass goes on.
+SYNC_PASS_BUDGET = env.int("SYNC_PASS_BUDGET", default=180)
+
+# --- Retention (purged daily by a periodic task, or `manage.py purge`) ---------------------
+CALL_EVENT_RETENTION_DAYS = env.int("CALL_EVENT_RETENTION_DAYS", default=90)
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
+ENDED_ALLOCATION_RETENTION_DAYS = env.int("ENDED_ALLOCATION_RETENTION_DAYS", default=180)

@@ -1,11 +1,24 @@
-"""One sync pass over everything that is due, shared by `manage.py sync` and the beat task."""
+"""Sync passes over everything that is due.
+
+`sync_pass` does the work in this process (`manage.py sync`); `sync_dispatch` is the periodic
+task's pass: it hands the due work to the workers in small batches, so any number of workers
+share it (and the one request budget). Both take the same lease, so passes never overlap.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from allocations.models import Allocation
 from allocations.selectors import allocation_count_due, allocation_list_due
 from allocations.services import RefreshOutcome, allocation_refresh
 from calls.selectors import (
@@ -22,7 +35,16 @@ from calls.services import (
 )
 from exotel.errors import AuthenticationFailed, ExotelError
 
+from .coordination import lease
+from .guard import CircuitOpen
+from .models import SyncRun
+
 logger = logging.getLogger(__name__)
+
+SYNC_LEASE_NAME = "sync-pass"
+# Work handed to a worker is not due again for this long (unless the worker reschedules it).
+DISPATCH_HOLD = timedelta(minutes=10)
+ALLOCATIONS_PER_TASK = 10
 
 
 @dataclass
@@ -33,6 +55,7 @@ class PassReport:
     calls_pulled: int = 0
     calls_failed: int = 0
     allocations_backfilled: int = 0
+    dispatched: int = 0
     stopped: str = ""
     outcomes: list[RefreshOutcome] = field(default_factory=list)
 
@@ -43,6 +66,8 @@ class PassReport:
             f"{self.calls_pulled} calls pulled, {self.calls_failed} failed; "
             f"{self.allocations_backfilled} allocations backfilled"
         )
+        if self.dispatched:
+            text += f"; {self.dispatched} allocations handed to workers"
         return f"{text}; STOPPED: {self.stopped}" if self.stopped else text
 
 
@@ -50,23 +75,89 @@ def sync_pass(
     *,
     on_start: Callable[[int], None] | None = None,
     on_outcome: Callable[[RefreshOutcome], None] | None = None,
-) -> PassReport:
-    """Apply stored events, refresh due allocations, pull due calls, backfill missed calls.
+) -> PassReport | None:
+    """One whole pass in this process: apply stored events, refresh due allocations, pull due
+    calls, relink, backfill. None when another pass holds the lease.
 
-    Each allocation is refreshed at most once per pass, most overdue first. A 401 stops the
-    pass at once: the credentials are wrong for every request after it.
+    A 401 or an open circuit stops the pass at once: they hold for every request after it.
     """
-    report = PassReport()
-    try:
+    with _recorded_run() as run:
+        if run is None:
+            return None
+        report = PassReport()
+        try:
+            _apply_stored_events(report)
+            _refresh_allocations(report, on_start, on_outcome)
+            _pull_calls(report)
+            calls_relink_unmatched()
+            _backfill(report)
+        except (AuthenticationFailed, CircuitOpen) as error:
+            report.stopped = str(error)
+            logger.error("sync pass stopped: %s", error)
+        run.report = report
+        return report
+
+
+def sync_dispatch() -> PassReport | None:
+    """The periodic pass: apply stored events here, hand due allocations and calls to the
+    workers, relink and backfill. None when another pass holds the lease."""
+    from allocations.tasks import refresh_allocations
+    from calls.tasks import pull_calls
+
+    with _recorded_run() as run:
+        if run is None:
+            return None
+        report = PassReport()
         _apply_stored_events(report)
-        _refresh_allocations(report, on_start, on_outcome)
-        _pull_calls(report)
+        for batch in _claim_due_allocations():
+            transaction.on_commit(lambda b=batch: refresh_allocations.delay(b), robust=True)
+            report.dispatched += len(batch)
+        due_calls = [call.pk for call in call_list_due()]
+        if due_calls:
+            transaction.on_commit(lambda: pull_calls.delay(due_calls), robust=True)
         calls_relink_unmatched()
-        _backfill(report)
-    except AuthenticationFailed as error:
-        report.stopped = str(error)
-        logger.error("sync pass stopped: %s", error)
-    return report
+        try:
+            _backfill(report)
+        except (AuthenticationFailed, CircuitOpen) as error:
+            report.stopped = str(error)
+        run.report = report
+        return report
+
+
+class _RunHandle:
+    report: PassReport | None = None
+
+
+@contextmanager
+def _recorded_run() -> Iterator[_RunHandle | None]:
+    """Hold the pass lease and write a SyncRun row for the health page."""
+    with lease(SYNC_LEASE_NAME, seconds=settings.CELERY_TASK_TIME_LIMIT) as held:
+        if not held:
+            SyncRun.objects.create(outcome=SyncRun.Outcome.SKIPPED, finished_at=timezone.now())
+            yield None
+            return
+        run = SyncRun.objects.create()
+        handle = _RunHandle()
+        outcome, summary = SyncRun.Outcome.STOPPED, "crashed"
+        try:
+            yield handle
+            if handle.report is not None:
+                summary = handle.report.summary()
+                outcome = (
+                    SyncRun.Outcome.STOPPED if handle.report.stopped else SyncRun.Outcome.COMPLETED
+                )
+        finally:
+            SyncRun.objects.filter(pk=run.pk).update(
+                outcome=outcome, summary=summary[:4000], finished_at=timezone.now()
+            )
+
+
+def _claim_due_allocations() -> list[list[int]]:
+    """Take the due allocations off the schedule for DISPATCH_HOLD and batch them."""
+    now = timezone.now()
+    ids = list(allocation_list_due(now=now).values_list("pk", flat=True))
+    Allocation.objects.filter(pk__in=ids).update(next_sync_at=now + DISPATCH_HOLD)
+    return [ids[i : i + ALLOCATIONS_PER_TASK] for i in range(0, len(ids), ALLOCATIONS_PER_TASK)]
 
 
 def _apply_stored_events(report: PassReport) -> None:
@@ -84,9 +175,12 @@ def _apply_stored_events(report: PassReport) -> None:
 def _refresh_allocations(report, on_start, on_outcome) -> None:
     if on_start:
         on_start(allocation_count_due())
+    deadline = time.monotonic() + settings.SYNC_PASS_BUDGET
     seen: set[int] = set()
     while batch := [a for a in allocation_list_due() if a.pk not in seen]:
         for allocation in batch:
+            if time.monotonic() > deadline:
+                return  # the next pass goes on where this one stopped
             seen.add(allocation.pk)
             outcome = allocation_refresh(allocation=allocation)
             report.outcomes.append(outcome)
@@ -110,7 +204,7 @@ def _backfill(report: PassReport) -> None:
     for allocation in allocation_list_needing_backfill():
         try:
             allocation_backfill_calls(allocation=allocation)
-        except AuthenticationFailed:
+        except (AuthenticationFailed, CircuitOpen):
             raise
         except ExotelError as error:
             logger.warning("backfill of %s failed: %s", allocation.greenpin_id, error)

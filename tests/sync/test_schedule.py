@@ -19,11 +19,23 @@ def test_the_periodic_pass_is_scheduled_and_editable_in_admin(admin_client):
     assert response.status_code == 200
 
 
-def test_the_periodic_task_refreshes_due_allocations(standin):
+def test_the_periodic_task_hands_due_allocations_to_the_workers(
+    standin, eager_celery, django_capture_on_commit_callbacks
+):
     standin.add_allocation(greenpin_id="gp_1", pin="0042")
     allocation_track(greenpin_ids=["gp_1"])
 
-    assert run_sync_pass().startswith("1 allocations refreshed, 0 failed;")
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = run_sync_pass()
+
+    assert "1 allocations handed to workers" in summary
     allocation = Allocation.objects.get(greenpin_id="gp_1")
     assert (allocation.status, allocation.pin) == (AllocationStatus.ACTIVE, "0042")
-    assert run_sync_pass().startswith("0 allocations refreshed, 0 failed;")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "handed to workers" not in run_sync_pass()
+    assert standin.counts()["by_endpoint"]["greenpin.get"] == 1
+
+
+def test_the_retention_purge_is_scheduled_daily():
+    task = PeriodicTask.objects.get(task="sync.tasks.purge_expired_data")
+    assert (task.interval.every, task.interval.period) == (1, "days")

@@ -7,6 +7,7 @@ from tqdm import tqdm
 
 from allocations.services import allocation_refresh, allocation_track
 from exotel.errors import AuthenticationFailed
+from sync.guard import CircuitOpen
 
 
 class Command(BaseCommand):
@@ -40,12 +41,15 @@ class Command(BaseCommand):
         for index, allocation in enumerate(allocations):
             try:
                 outcome = allocation_refresh(allocation=allocation)
-            except AuthenticationFailed as error:
+            except (AuthenticationFailed, CircuitOpen) as error:
                 progress.close()
                 not_tried = len(allocations) - index
-                self.stdout.write(f"{allocation.greenpin_id}: FAILED (unauthorized) {error}")
+                self.stdout.write(f"{allocation.greenpin_id}: FAILED ({error.kind}) {error}")
+                reason = (
+                    "Exotel refused the credentials" if error.permanent else "Exotel is failing"
+                )
                 self.stdout.write(
-                    f"stopped: Exotel refused the credentials; {not_tried} ID(s) not fetched "
+                    f"stopped: {reason}; {not_tried} ID(s) not fetched "
                     "(they stay tracked and are fetched by the next sync)"
                 )
                 raise SystemExit(1) from None

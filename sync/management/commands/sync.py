@@ -22,6 +22,9 @@ class Command(BaseCommand):
 
         report = sync_pass(on_start=on_start, on_outcome=on_outcome)
         progress.close()
+        if report is None:
+            self.stdout.write("skipped: another sync pass is running")
+            return
         self.stdout.write(report.summary())
         if report.stopped:
             raise SystemExit(1)

@@ -1,0 +1,122 @@
+"""Real Celery workers in their own processes, sharing the test database and Redis.
+
+They need PostgreSQL and Redis (CI's first pass): a worker is another process, so an
+in-memory SQLite test database or a filesystem broker cannot be shared with it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.conftest import ACCOUNT_SID, API_KEY, API_TOKEN, EXOBRIDGE_TOKEN
+
+QUEUES = ("events", "interactive", "sync", "celery")
+
+
+def require_shared_services() -> None:
+    shared = connection.vendor == "postgresql" and settings.CELERY_BROKER_URL.startswith("redis://")
+    if not shared:
+        message = "needs DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://…"
+        if os.environ.get("REQUIRE_WORKER_TESTS"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+class Workers:
+    """Start worker processes consuming this test's own queues (a unique prefix)."""
+
+    def __init__(self, standin, extra_env: dict[str, str]) -> None:
+        self.prefix = f"t{uuid.uuid4().hex[:8]}-"
+        db = connection.settings_dict
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_QUEUE_PREFIX": self.prefix,
+            "EXOTEL_ACCOUNT_SID": ACCOUNT_SID,
+            "EXOTEL_EXOBRIDGE_TOKEN": EXOBRIDGE_TOKEN,
+            "EXOTEL_API_KEY": API_KEY,
+            "EXOTEL_API_TOKEN": API_TOKEN,
+            "EXOTEL_GREENPIN_URL": standin.url,
+            "EXOTEL_CALLS_URL": standin.url,
+            "EXOTEL_BACKOFF_BASE": "0.05",
+            **extra_env,
+        }
+        self.processes: list[subprocess.Popen] = []
+
+    def start(
+        self, *, concurrency: int = 1, pool: str = "solo", name: str = ""
+    ) -> subprocess.Popen:
+        queues = ",".join(self.prefix + queue for queue in QUEUES)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "greenpin_admin",
+                "worker",
+                "--pool",
+                pool,
+                "--concurrency",
+                str(concurrency),
+                "--queues",
+                queues,
+                "--hostname",
+                f"{name or len(self.processes)}.{self.prefix}@%h",
+                "--loglevel",
+                "INFO",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def stop(self) -> str:
+        output = []
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+            try:
+                out, _ = process.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                out, _ = process.communicate()
+            output.append(out or "")
+        return "\n".join(output)
+
+
+@contextmanager
+def running_workers(standin, settings_fixture, **extra_env: str) -> Iterator[Workers]:
+    require_shared_services()
+    workers = Workers(standin, extra_env)
+    settings_fixture.CELERY_QUEUE_PREFIX = workers.prefix
+    try:
+        yield workers
+    finally:
+        print(workers.stop()[-6000:])  # shown by pytest when the test fails
+
+
+def wait_until(condition, *, timeout: float, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(interval)
+    return condition()
