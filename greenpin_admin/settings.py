@@ -232,6 +232,7 @@ WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
 # --- Coordination across processes (rate limit, leases, circuit breaker) -----------------
 # Redis when the broker is Redis; otherwise the database. COORDINATION_URL overrides.
 COORDINATION_URL = env("COORDINATION_URL", default="")
+COORDINATION_KEY_PREFIX = env("COORDINATION_KEY_PREFIX", default="greenpin:")
 EXOTEL_RATE_LIMIT_WINDOW = env.float("EXOTEL_RATE_LIMIT_WINDOW", default=60.0)
 EXOTEL_RATE_LIMIT_MARGIN = env.float("EXOTEL_RATE_LIMIT_MARGIN", default=1.0)
 # After this many transient failures in a row, an API's circuit opens for the cool-down.

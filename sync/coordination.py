@@ -81,11 +81,10 @@ def _limit() -> int:
 
 
 class RedisCoordinator:
-    prefix = "greenpin:"
-
     def __init__(self, url: str) -> None:
         import redis
 
+        self.prefix = settings.COORDINATION_KEY_PREFIX
         self.redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._take = self.redis.register_script(_TAKE_SLOT)
         self._block = self.redis.register_script(_BLOCK)
@@ -106,6 +105,12 @@ class RedisCoordinator:
 
     def release_lease(self, name: str, token: str) -> None:
         self._release(keys=[f"{self.prefix}lease:{name}"], args=[token])
+
+    def clear(self) -> None:
+        """Forget every key of this deployment (tests start from a clean slate)."""
+        keys = list(self.redis.scan_iter(f"{self.prefix}*"))
+        if keys:
+            self.redis.delete(*keys)
 
     def increment(self, key: str, seconds: float) -> int:
         full_key = f"{self.prefix}count:{key}"
@@ -175,15 +180,17 @@ class DatabaseCoordinator:
         return int(lease.token)
 
 
-@lru_cache(maxsize=1)
-def _coordinator_for(url: str) -> Coordinator:
+@lru_cache(maxsize=4)
+def _coordinator_for(url: str, prefix: str) -> Coordinator:
     if url.startswith(("redis://", "rediss://")):
         return RedisCoordinator(url)
     return DatabaseCoordinator()
 
 
 def coordinator() -> Coordinator:
-    return _coordinator_for(settings.COORDINATION_URL or settings.CELERY_BROKER_URL)
+    return _coordinator_for(
+        settings.COORDINATION_URL or settings.CELERY_BROKER_URL, settings.COORDINATION_KEY_PREFIX
+    )
 
 
 def wait_for_request_slot(*, max_wait: float | None = None, sleep=time.sleep) -> None:

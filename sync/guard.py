@@ -102,6 +102,7 @@ def _record_success(api: str) -> None:
 
 def _record_failure(api: str, error: errors.ExotelError) -> None:
     now = timezone.now()
+    ProviderState.objects.get_or_create(api=api)
     ProviderState.objects.filter(api=api).update(
         consecutive_failures=F("consecutive_failures") + 1,
         last_error=str(error)[:2000],
@@ -121,6 +122,7 @@ def _record_failure(api: str, error: errors.ExotelError) -> None:
 
 def _record_auth_failure(api: str, error: errors.ExotelError) -> None:
     now = timezone.now()
+    ProviderState.objects.get_or_create(api=api)
     ProviderState.objects.filter(api=api).update(
         auth_failed_at=now,
         circuit_open_until=now + timedelta(seconds=settings.EXOTEL_AUTH_RETRY_INTERVAL),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 ACCOUNT_SID = "ACtest"
@@ -64,3 +66,17 @@ def webhook_url(live_server, settings):
     """The live test server's webhook, for the stand-in to push call events to."""
     settings.EXOTEL_WEBHOOK_SECRET = "test-webhook-secret"
     return f"{live_server.url}/webhooks/exotel/test-webhook-secret/"
+
+
+@pytest.fixture(autouse=True)
+def _own_coordination_state(settings):
+    """Each test gets its own request budget, leases and counters (a fresh Redis prefix), and
+    a budget large enough not to bind unless the test says so."""
+    settings.COORDINATION_KEY_PREFIX = f"greenpin-test-{uuid.uuid4().hex[:8]}:"
+    settings.EXOTEL_RATE_LIMIT_PER_MINUTE = 100_000
+    yield
+    from sync.coordination import RedisCoordinator, coordinator
+
+    backend = coordinator()
+    if isinstance(backend, RedisCoordinator):
+        backend.clear()

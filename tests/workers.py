@@ -50,6 +50,8 @@ class Workers:
             "EXOTEL_GREENPIN_URL": standin.url,
             "EXOTEL_CALLS_URL": standin.url,
             "EXOTEL_BACKOFF_BASE": "0.05",
+            "COORDINATION_KEY_PREFIX": settings.COORDINATION_KEY_PREFIX,
+            "EXOTEL_RATE_LIMIT_PER_MINUTE": str(settings.EXOTEL_RATE_LIMIT_PER_MINUTE),
             **extra_env,
         }
         self.processes: list[subprocess.Popen] = []
