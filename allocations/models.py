@@ -49,6 +49,7 @@ class Allocation(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "expires_at"], name="allocation_status_expiry")]
+        permissions = [("refresh_now", "Can ask for an immediate refresh from Exotel")]
 
     def __str__(self) -> str:
         return self.greenpin_id
@@ -69,6 +70,18 @@ class Allocation(models.Model):
         """When its lifetime ended (expiry or deletion, whichever came first), if it has."""
         ends = [t for t in (self.expires_at, self.deleted_at) if t]
         return min(ends) if ends else None
+
+    @property
+    def is_final(self) -> bool:
+        """Nothing Exotel says can change any more: no refresh is scheduled."""
+        return self.status != AllocationStatus.PENDING and self.next_sync_at is None
+
+    def is_stale(self, *, after_seconds: int) -> bool:
+        if self.is_final:
+            return False
+        if self.last_synced_at is None:
+            return True
+        return (timezone.now() - self.last_synced_at).total_seconds() > after_seconds
 
     @property
     def is_live(self) -> bool:

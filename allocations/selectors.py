@@ -27,3 +27,11 @@ def allocation_get_for_page(*, greenpin_id: str) -> Allocation:
     """One allocation with its parties, in two queries; 404 when it is not mirrored."""
     queryset = Allocation.objects.prefetch_related("parties")
     return get_object_or_404(queryset, greenpin_id=greenpin_id)
+
+
+def allocation_get_freshness(*, greenpin_id: str) -> dict:
+    """When it was last synced and last tried (one indexed lookup); 404 when unknown."""
+    values = Allocation.objects.filter(greenpin_id=greenpin_id).values(
+        "last_synced_at", "last_sync_attempt_at"
+    )
+    return get_object_or_404(values)

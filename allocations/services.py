@@ -25,6 +25,7 @@ from .models import Allocation, AllocationStatus, Party
 logger = logging.getLogger(__name__)
 
 ENDED_STATUSES = {AllocationStatus.EXPIRED, AllocationStatus.DELETED}
+REFRESH_REQUEST_WINDOW = 20  # seconds
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,17 @@ def allocation_refresh(
         return _refresh_claimed(allocation, sleep)
     finally:
         Allocation.objects.filter(pk=allocation.pk).update(claimed_until=None)
+
+
+def allocation_request_refresh(*, allocation: Allocation) -> None:
+    """Ask a worker to refresh this allocation soon (someone is looking at it). Requests for
+    one allocation within REFRESH_REQUEST_WINDOW are one request."""
+    from sync.coordination import coordinator
+
+    from .tasks import refresh_allocation
+
+    if coordinator().acquire_lease(f"refresh-request:{allocation.pk}", REFRESH_REQUEST_WINDOW):
+        transaction.on_commit(lambda: refresh_allocation.delay(allocation.pk), robust=True)
 
 
 def allocation_claim(*, allocation: Allocation) -> bool:

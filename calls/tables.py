@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 
 from console.templatetags.console import duration, local_time, phone
 
@@ -51,7 +52,7 @@ class CallTable(tables.Table):
         return duration(value)
 
     def render_status(self, value: str) -> str:
-        return render_to_string("calls/_status.html", {"status": value})
+        return format_html('<span class="status status-{}">{}</span>', value or "pending", value)
 
     def render_recording(self, record: Call) -> str:
         return render_to_string(

@@ -11,7 +11,7 @@ from exotel.phones import format_phone
 class AllocationTable(tables.Table):
     greenpin_id = tables.Column(linkify=lambda record: record.get_absolute_url())
     order_id = tables.Column(verbose_name="Order", empty_values=("",), default="—")
-    status = tables.TemplateColumn(template_name="console/_status_cell.html")
+    status = tables.Column()
     virtual_number = tables.Column(verbose_name="Virtual number")
     pin = tables.Column(verbose_name="PIN", orderable=False)
     parties = tables.Column(verbose_name="Parties (A → B)", empty_values=(), orderable=False)
@@ -35,6 +35,11 @@ class AllocationTable(tables.Table):
         order_by = ("-created_at",)
         attrs = {"class": "table"}
         empty_text = "No allocation matches."
+
+    def render_status(self, record: Allocation) -> str:
+        return format_html(
+            '<span class="status status-{}">{}</span>', record.status, record.get_status_display()
+        )
 
     def render_virtual_number(self, value: str) -> str:
         return format_phone(value)

@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sync.context_processors.provider_alerts",
             ],
         },
     },
@@ -247,3 +248,5 @@ SYNC_PASS_BUDGET = env.int("SYNC_PASS_BUDGET", default=180)
 CALL_EVENT_RETENTION_DAYS = env.int("CALL_EVENT_RETENTION_DAYS", default=90)
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
 ENDED_ALLOCATION_RETENTION_DAYS = env.int("ENDED_ALLOCATION_RETENTION_DAYS", default=180)
+# An allocation page showing data older than this asks for a refresh and updates itself.
+STALE_AFTER = env.int("STALE_AFTER", default=120)

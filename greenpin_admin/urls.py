@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from calls.views import exotel_webhook
-from sync.views import healthz
+from sync.views import HealthView, healthz
 
 urlpatterns = [
     path("", include("console.urls")),
@@ -12,4 +12,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("health/", HealthView.as_view(), name="health"),
 ]

@@ -25,6 +25,7 @@ class ProviderState(models.Model):
 
     class Meta:
         verbose_name = "provider state"
+        permissions = [("view_health", "Can view the sync health page")]
 
     def __str__(self) -> str:
         return self.get_api_display()

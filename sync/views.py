@@ -1,20 +1,45 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.mixins import UserPassesTestMixin
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.generic import TemplateView
+
+from greenpin_admin.celery import app
+
+from .selectors import health_snapshot
 
 
 @login_not_required
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness for load balancers: the process answers and reaches its database. No data."""
+    """Liveness for load balancers: 200 when the database and the broker answer. No data."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception:
         return HttpResponse("database unreachable\n", status=503, content_type="text/plain")
+    try:
+        with app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1, timeout=2)
+    except Exception:
+        return HttpResponse("broker unreachable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+class HealthView(UserPassesTestMixin, TemplateView):
+    """For staff: how fresh the mirror is and what is failing."""
+
+    template_name = "sync/health.html"
+    raise_exception = True
+
+    def test_func(self) -> bool:
+        user = self.request.user
+        return user.is_staff or user.has_perm("sync.view_health")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "health": health_snapshot()}

@@ -84,8 +84,9 @@ def test_the_search_page_runs_a_constant_number_of_queries(
         allocation = AllocationFactory(virtual_number="+914071000004")
         PartyFactory(allocation=allocation, side="A")
         PartyFactory(allocation=allocation, side="B")
-    # session, user, the single-match check, count, one page of allocations, their parties
-    with django_assert_num_queries(6):
+    # session, user, the single-match check, count, one page of allocations, their parties;
+    # the user's permissions (two) and the provider alerts for the header and banner
+    with django_assert_num_queries(9):
         response = search(staff_client, "+914071000004")
     assert response.status_code == 200
 

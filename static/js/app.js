@@ -1,0 +1,45 @@
+// GreenPin Admin: small enhancements on server-rendered pages. Everything works without it.
+"use strict";
+
+// An allocation page showing stale data polls until the background refresh has landed, then
+// swaps in the fresh page content (no reload, scroll position kept).
+function watchRefresh() {
+  const status = document.querySelector("[data-freshness-url][data-refreshing]");
+  if (!status) return;
+  const started = Date.now();
+  const poll = async () => {
+    try {
+      const response = await fetch(status.dataset.freshnessUrl, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      const freshness = await response.json();
+      if ((freshness.last_sync_attempt_at || "") !== status.dataset.attempted) {
+        await swapArticle();
+        return;
+      }
+    } catch (error) {
+      // A network blip: try again on the next tick.
+    }
+    if (Date.now() - started < 30000) {
+      setTimeout(poll, 1000);
+    } else {
+      const spinner = status.querySelector(".refreshing");
+      if (spinner) spinner.textContent = "Exotel has not answered yet; reload later to see fresh data.";
+      spinner?.classList.remove("refreshing");
+    }
+  };
+  setTimeout(poll, 500);
+}
+
+async function swapArticle() {
+  const url = new URL(window.location.href);
+  url.searchParams.delete("refreshing");
+  const response = await fetch(url, { credentials: "same-origin" });
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  const fresh = page.querySelector("article");
+  const current = document.querySelector("article");
+  if (fresh && current) current.replaceWith(fresh);
+}
+
+document.addEventListener("DOMContentLoaded", watchRefresh);

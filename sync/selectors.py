@@ -1,0 +1,55 @@
+"""What the health page shows: how fresh the mirror is and what is failing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count
+from django.utils import timezone
+
+from allocations.models import Allocation, AllocationStatus
+from calls.models import UNMATCHED_STATES, Call, CallEvent
+
+from .models import ProviderError, ProviderState, SyncRun
+
+
+@dataclass
+class Health:
+    last_completed_run: SyncRun | None
+    last_run: SyncRun | None
+    due_allocations: int
+    due_calls: int
+    unapplied_events: int
+    unmatched_calls: int
+    oldest_active: Allocation | None
+    errors_last_hour: list[dict]
+    providers: list[ProviderState]
+    checked_at: datetime
+
+    @property
+    def has_alert(self) -> bool:
+        return any(p.auth_failed_at or p.circuit_is_open for p in self.providers)
+
+
+def health_snapshot() -> Health:
+    now = timezone.now()
+    return Health(
+        last_completed_run=SyncRun.objects.filter(outcome=SyncRun.Outcome.COMPLETED).first(),
+        last_run=SyncRun.objects.exclude(outcome=SyncRun.Outcome.SKIPPED).first(),
+        due_allocations=Allocation.objects.filter(next_sync_at__lte=now).count(),
+        due_calls=Call.objects.filter(next_pull_at__lte=now).count(),
+        unapplied_events=CallEvent.objects.filter(applied_at__isnull=True).count(),
+        unmatched_calls=Call.objects.filter(link_state__in=UNMATCHED_STATES).count(),
+        oldest_active=Allocation.objects.filter(status=AllocationStatus.ACTIVE)
+        .order_by("last_synced_at")
+        .first(),
+        errors_last_hour=list(
+            ProviderError.objects.filter(at__gte=now - timedelta(hours=1))
+            .values("api", "kind")
+            .annotate(count=Count("id"))
+            .order_by("-count")
+        ),
+        providers=list(ProviderState.objects.order_by("api")),
+        checked_at=now,
+    )
