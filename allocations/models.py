@@ -42,6 +42,7 @@ class Allocation(models.Model):
     next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Set while one process refreshes it, so no two refresh it at once.
     claimed_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True)
     # When its calls were last looked up in the Call API because call_count ran ahead of them.
     calls_checked_at = models.DateTimeField(null=True, blank=True)
     calls_check_error = models.TextField(blank=True)

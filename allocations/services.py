@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,21 +60,26 @@ def allocation_refresh(
     *,
     allocation: Allocation,
     sleep: Callable[[float], None] | None = None,
+    owner: str | None = None,
 ) -> RefreshOutcome:
     """Fetch one allocation from Exotel and mirror it, retrying transient errors in-process.
 
     A failure is recorded on the row and its last good data is kept. `AuthenticationFailed`
     and `CircuitOpen` are raised without touching the row: they hold for every row, so the
-    caller must stop its whole run. A row another process is refreshing is skipped.
+    caller must stop its whole run. A row another process is refreshing is skipped; `owner`
+    (a task's ID) lets the same task, delivered again after its worker died, take it over.
     """
-    if not allocation_claim(allocation=allocation):
+    owner = owner or uuid.uuid4().hex
+    if not allocation_claim(allocation=allocation, owner=owner):
         return RefreshOutcome(
             allocation.greenpin_id, False, allocation.status, "being refreshed elsewhere", "busy"
         )
     try:
         return _refresh_claimed(allocation, sleep)
     finally:
-        Allocation.objects.filter(pk=allocation.pk).update(claimed_until=None)
+        Allocation.objects.filter(pk=allocation.pk, claimed_by=owner).update(
+            claimed_until=None, claimed_by=""
+        )
 
 
 def allocation_request_refresh(*, allocation: Allocation) -> None:
@@ -87,14 +93,14 @@ def allocation_request_refresh(*, allocation: Allocation) -> None:
         transaction.on_commit(lambda: refresh_allocation.delay(allocation.pk), robust=True)
 
 
-def allocation_claim(*, allocation: Allocation) -> bool:
-    """Claim the row for one refresh; False when another process holds it."""
+def allocation_claim(*, allocation: Allocation, owner: str) -> bool:
+    """Claim the row for one refresh; False when another owner holds it."""
     now = timezone.now()
     until = now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     claimed = (
         Allocation.objects.filter(pk=allocation.pk)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=until)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_by=owner))
+        .update(claimed_until=until, claimed_by=owner)
     )
     return claimed == 1
 

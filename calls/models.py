@@ -59,7 +59,7 @@ class Call(models.Model):
     # When the Call API should be asked again; null once the call is complete.
     next_pull_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Set while one process pulls it, so no two pull it at once.
-    pull_claim = models.CharField(max_length=32, blank=True)
+    pull_claim = models.CharField(max_length=64, blank=True)
     pull_claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:

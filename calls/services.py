@@ -150,14 +150,14 @@ class PullReport:
     errors: list[str] = field(default_factory=list)
 
 
-def calls_pull(*, calls: list[Call]) -> PullReport:
+def calls_pull(*, calls: list[Call], owner: str | None = None) -> PullReport:
     """Pull these calls from the Call API: one request for one call, else 100 per request.
 
     A 401 is raised (the caller stops); any other failure is recorded on the calls, which keep
     their data and are tried again later with backoff.
     """
     report = PullReport()
-    token = _claim_for_pull(calls)
+    token = _claim_for_pull(calls, owner or uuid.uuid4().hex)
     claimed = Call.objects.filter(pull_claim=token)
     by_sid = {call.sid: call for call in claimed}
     try:
@@ -167,12 +167,11 @@ def calls_pull(*, calls: list[Call]) -> PullReport:
     return report
 
 
-def _claim_for_pull(calls: list[Call]) -> str:
-    """Claim the calls no other process is pulling; returns the claim's token."""
+def _claim_for_pull(calls: list[Call], token: str) -> str:
+    """Claim the calls no other owner is pulling (a task delivered again keeps its claim)."""
     now = timezone.now()
-    token = uuid.uuid4().hex
     Call.objects.filter(pk__in=[call.pk for call in calls]).filter(
-        Q(pull_claimed_until__isnull=True) | Q(pull_claimed_until__lt=now)
+        Q(pull_claimed_until__isnull=True) | Q(pull_claimed_until__lt=now) | Q(pull_claim=token)
     ).update(
         pull_claim=token,
         pull_claimed_until=now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT),

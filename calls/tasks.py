@@ -32,12 +32,12 @@ def apply_call_event(event_id: int) -> str:
     return f"applied to {call.sid}" if call else "already applied"
 
 
-@shared_task(acks_late=True, soft_time_limit=120, time_limit=150, ignore_result=True)
-def pull_calls(call_ids: list[int]) -> str:
+@shared_task(bind=True, acks_late=True, soft_time_limit=120, time_limit=150, ignore_result=True)
+def pull_calls(self, call_ids: list[int]) -> str:
     """Pull these calls' details from the Call API now (bulk where more than one)."""
     calls = list(Call.objects.filter(pk__in=call_ids))
     try:
-        report = calls_pull(calls=calls)
+        report = calls_pull(calls=calls, owner=self.request.id)
     except AuthenticationFailed as error:
         return f"stopped: {error}"
     return f"{report.pulled} pulled, {report.failed} failed in {report.requests} requests"
