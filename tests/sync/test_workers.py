@@ -1,0 +1,123 @@
+"""The sync engine with real Celery workers on Redis and PostgreSQL (CI's first pass)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from allocations.models import Allocation
+from allocations.services import allocation_track
+from allocations.tasks import refresh_allocation
+from sync.services import sync_dispatch, sync_pass
+from tests.workers import require_shared_services, running_workers, wait_until
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def greenpin_requests(standin) -> list[float]:
+    return sorted(r["t"] for r in standin.requests() if r["endpoint"] == "greenpin.get")
+
+
+def most_in_any_window(times: list[float], window: float) -> int:
+    most, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= window:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def test_four_workers_never_exceed_the_deployments_request_budget(standin, settings):
+    # 120 a minute, counted over a 5 s window (so 10 per window) to take seconds, not minutes.
+    settings.EXOTEL_RATE_LIMIT_PER_MINUTE = 120
+    settings.EXOTEL_RATE_LIMIT_WINDOW = 5
+    settings.EXOTEL_RATE_LIMIT_MARGIN = 0.2
+    settings.SYNC_BATCH_SIZE = 1000
+    ids = [f"gp_rate{n:04d}" for n in range(1000)]
+    for greenpin_id in ids:
+        standin.add_allocation(greenpin_id=greenpin_id)
+    allocation_track(greenpin_ids=ids)
+
+    with running_workers(
+        standin, settings, EXOTEL_RATE_LIMIT_WINDOW="5", EXOTEL_RATE_LIMIT_MARGIN="0.2"
+    ) as workers:
+        for _ in range(4):
+            workers.start()
+        report = sync_dispatch()
+        time.sleep(16)
+
+    times = greenpin_requests(standin)
+    assert report.dispatched == 1000
+    assert most_in_any_window(times, 5.0) <= 10
+    assert len(times) >= 25  # the budget is used, not just respected
+
+
+def test_two_passes_at_once_fetch_each_allocation_once(standin, settings):
+    require_shared_services()
+    ids = [f"gp_twice{n:03d}" for n in range(40)]
+    for greenpin_id in ids:
+        standin.add_allocation(greenpin_id=greenpin_id)
+    standin.script("greenpin.get", [{"delay": 0.02}], repeat=True)
+    allocation_track(greenpin_ids=ids)
+    reports = []
+
+    def run():
+        try:
+            reports.append(sync_pass())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(r is None for r in reports) == [False, True]  # one ran, one was skipped
+    assert len(greenpin_requests(standin)) == 40
+
+
+def test_two_beats_dispatch_each_allocation_once(standin, settings):
+    require_shared_services()
+    ids = [f"gp_beat{n:03d}" for n in range(30)]
+    allocation_track(greenpin_ids=ids)
+
+    first, second = sync_dispatch(), sync_dispatch()
+
+    assert first.dispatched + second.dispatched == 30
+
+
+def test_a_worker_killed_mid_refresh_loses_nothing(standin, settings):
+    standin.add_allocation(greenpin_id="gp_kill", pin="0427")
+    (allocation,) = allocation_track(greenpin_ids=["gp_kill"])
+    standin.script("gp_kill", [{"delay": 5}])  # the first answer comes too late to matter
+
+    with running_workers(standin, settings) as workers:
+        doomed = workers.start(pool="prefork", concurrency=1, name="doomed")
+        refresh_allocation.delay(allocation.pk)
+        started = wait_until(
+            lambda: Allocation.objects.filter(pk=allocation.pk).exclude(claimed_by="").exists(),
+            timeout=30,
+        )
+        assert started, "the refresh never started"
+        time.sleep(0.5)  # the request to Exotel is under way (it takes 5 s to answer)
+        workers.start(name="survivor")
+        child = int(
+            subprocess.run(
+                ["pgrep", "-P", str(doomed.pid)], capture_output=True, text=True, check=True
+            ).stdout.split()[0]
+        )
+        os.kill(child, signal.SIGKILL)
+        refreshed = wait_until(
+            lambda: Allocation.objects.filter(pk=allocation.pk, pin="0427").exists(), timeout=40
+        )
+
+    assert refreshed
+    assert len(greenpin_requests(standin)) >= 2
+    assert Allocation.objects.get(pk=allocation.pk).last_sync_error == ""
