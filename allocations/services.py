@@ -17,7 +17,7 @@ from django.utils import timezone
 from exotel import errors
 from exotel.custom_field import parse_order_id
 from exotel.retry import call_with_retries
-from sync.guard import CircuitOpen, exotel_request
+from sync.guard import DEPLOYMENT_WIDE, exotel_request
 
 from . import client
 from .client import AllocationRecord
@@ -64,10 +64,11 @@ def allocation_refresh(
 ) -> RefreshOutcome:
     """Fetch one allocation from Exotel and mirror it, retrying transient errors in-process.
 
-    A failure is recorded on the row and its last good data is kept. `AuthenticationFailed`
-    and `CircuitOpen` are raised without touching the row: they hold for every row, so the
-    caller must stop its whole run. A row another process is refreshing is skipped; `owner`
-    (a task's ID) lets the same task, delivered again after its worker died, take it over.
+    A failure is recorded on the row and its last good data is kept. Deployment-wide errors
+    (a 401, an open circuit, a spent request budget) are raised without touching the row:
+    they hold for every row, so the caller must stop its whole run. A row another process is
+    refreshing is skipped; `owner` (a task's ID) lets the same task, delivered again after its
+    worker died, take it over.
     """
     owner = owner or uuid.uuid4().hex
     if not allocation_claim(allocation=allocation, owner=owner):
@@ -114,7 +115,7 @@ def _refresh_claimed(allocation: Allocation, sleep) -> RefreshOutcome:
             ),
             **kwargs,
         )
-    except (errors.AuthenticationFailed, CircuitOpen):
+    except DEPLOYMENT_WIDE:
         raise
     except errors.ExotelError as error:
         allocation_record_failure(allocation=allocation, error=error)

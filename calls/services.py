@@ -23,7 +23,7 @@ from allocations.tasks import refresh_allocation
 from exotel import errors
 from exotel.custom_field import parse_order_id
 from exotel.retry import call_with_retries
-from sync.guard import CircuitOpen, exotel_request
+from sync.guard import DEPLOYMENT_WIDE, exotel_request
 
 from . import client
 from .client import CallRecord
@@ -195,7 +195,7 @@ def _pull_claimed(by_sid: dict[str, Call], report: PullReport) -> None:
                 records = call_with_retries(
                     lambda chunk=chunk: exotel_request("calls", lambda: client.get_calls(chunk))
                 )
-        except (errors.AuthenticationFailed, CircuitOpen):
+        except DEPLOYMENT_WIDE:
             raise
         except errors.ExotelError as error:
             for sid in chunk:
@@ -241,6 +241,8 @@ def allocation_backfill_calls(*, allocation: Allocation) -> int:
                 call_apply_record(record=record)
             applied += len(records)
             since = window_end
+    except DEPLOYMENT_WIDE:
+        raise  # nothing was asked of Exotel; the backfill stays due
     except errors.ExotelError as error:
         Allocation.objects.filter(pk=allocation.pk).update(
             calls_checked_at=now, calls_check_error=str(error)[:2000]

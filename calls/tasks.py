@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from allocations.models import Allocation
-from exotel.errors import AuthenticationFailed, ExotelError
+from exotel.errors import ExotelError
+from sync.guard import DEPLOYMENT_WIDE
 
 from .models import Call, CallEvent
 from .services import (
@@ -38,7 +39,7 @@ def pull_calls(self, call_ids: list[int]) -> str:
     calls = list(Call.objects.filter(pk__in=call_ids))
     try:
         report = calls_pull(calls=calls, owner=self.request.id)
-    except AuthenticationFailed as error:
+    except DEPLOYMENT_WIDE as error:
         return f"stopped: {error}"
     return f"{report.pulled} pulled, {report.failed} failed in {report.requests} requests"
 

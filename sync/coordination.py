@@ -18,7 +18,17 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from exotel.errors import ExotelError
+
 from .models import Lease, RateLimitWindow, RequestSlot
+
+
+class BudgetSpent(ExotelError):
+    """The deployment-wide request budget has no slot soon enough; nothing was sent."""
+
+    kind = "budget_spent"
+    retry_in_process = False
+
 
 # Redis keeps the sliding window as a sorted set of request times, in its own clock, so
 # machines whose clocks disagree still share one exact budget.
@@ -196,16 +206,14 @@ def coordinator() -> Coordinator:
 def wait_for_request_slot(*, max_wait: float | None = None, sleep=time.sleep) -> None:
     """Block until the deployment-wide budget allows one more Exotel request.
 
-    Raises `RateLimited` (without asking Exotel) when the wait would exceed `max_wait`, so a
+    Raises `BudgetSpent` (without asking Exotel) when the wait would exceed `max_wait`, so a
     task can give its worker back instead of sleeping for minutes.
     """
-    from exotel.errors import RateLimited
-
     max_wait = settings.EXOTEL_MAX_RETRY_AFTER if max_wait is None else max_wait
     waited = 0.0
     while (wait := coordinator().take_request_slot()) > 0:
         if waited + wait > max_wait:
-            raise RateLimited("the deployment's Exotel request budget is spent", retry_after=wait)
+            raise BudgetSpent(f"the deployment's Exotel request budget is spent for {wait:.0f} s")
         sleep(wait)
         waited += wait
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from exotel import errors
 
-from .coordination import coordinator, wait_for_request_slot
+from .coordination import BudgetSpent, coordinator, wait_for_request_slot
 from .models import ProviderError, ProviderState
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,11 @@ class CircuitOpen(errors.ExotelError):
 
     kind = "circuit_open"
     retry_in_process = False
+
+
+# Errors that hold for every request of the deployment, raised without changing any row: a
+# run meeting one stops, and its work stays due for a later run.
+DEPLOYMENT_WIDE = (errors.AuthenticationFailed, CircuitOpen, BudgetSpent)
 
 
 def exotel_request(api: str, request: Callable[[], T]) -> T:

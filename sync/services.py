@@ -33,10 +33,10 @@ from calls.services import (
     calls_pull,
     calls_relink_unmatched,
 )
-from exotel.errors import AuthenticationFailed, ExotelError
+from exotel.errors import ExotelError
 
 from .coordination import lease
-from .guard import CircuitOpen
+from .guard import DEPLOYMENT_WIDE
 from .models import SyncRun
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def sync_pass(
             _pull_calls(report)
             calls_relink_unmatched()
             _backfill(report)
-        except (AuthenticationFailed, CircuitOpen) as error:
+        except DEPLOYMENT_WIDE as error:
             report.stopped = str(error)
             logger.error("sync pass stopped: %s", error)
         run.report = report
@@ -118,7 +118,7 @@ def sync_dispatch() -> PassReport | None:
         calls_relink_unmatched()
         try:
             _backfill(report)
-        except (AuthenticationFailed, CircuitOpen) as error:
+        except DEPLOYMENT_WIDE as error:
             report.stopped = str(error)
         run.report = report
         return report
@@ -204,9 +204,9 @@ def _backfill(report: PassReport) -> None:
     for allocation in allocation_list_needing_backfill():
         try:
             allocation_backfill_calls(allocation=allocation)
-        except (AuthenticationFailed, CircuitOpen):
+        except DEPLOYMENT_WIDE:
             raise
-        except ExotelError as error:
+        except ExotelError as error:  # recorded on the allocation
             logger.warning("backfill of %s failed: %s", allocation.greenpin_id, error)
             continue
         report.allocations_backfilled += 1

@@ -145,3 +145,15 @@ def test_healthz_needs_no_login_and_shows_no_data(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok\n"
+
+
+def test_a_spent_request_budget_stops_the_pass_without_marking_rows(synced, settings):
+    settings.EXOTEL_RATE_LIMIT_PER_MINUTE = 2
+    settings.EXOTEL_MAX_RETRY_AFTER = 0.5
+    requests_before = synced.counts()["total"]
+
+    report = sync_pass()
+
+    assert "budget" in report.stopped
+    assert synced.counts()["total"] <= requests_before + 2
+    assert not Allocation.objects.exclude(last_sync_error="").exists()

@@ -6,8 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from allocations.services import allocation_refresh, allocation_track
-from exotel.errors import AuthenticationFailed
-from sync.guard import CircuitOpen
+from sync.guard import DEPLOYMENT_WIDE
 
 
 class Command(BaseCommand):
@@ -41,7 +40,7 @@ class Command(BaseCommand):
         for index, allocation in enumerate(allocations):
             try:
                 outcome = allocation_refresh(allocation=allocation)
-            except (AuthenticationFailed, CircuitOpen) as error:
+            except DEPLOYMENT_WIDE as error:
                 progress.close()
                 not_tried = len(allocations) - index
                 self.stdout.write(f"{allocation.greenpin_id}: FAILED ({error.kind}) {error}")
