@@ -3,7 +3,7 @@ number."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from allocations.models import Allocation, Party
 from calls.models import Call
@@ -19,13 +19,22 @@ def allocation_search(*, query: str) -> QuerySet[Allocation]:
     text = query.strip()
     if not text:
         return Allocation.objects.none()
-    calls = Call.objects.filter(sid=text).values("allocation_id")
-    condition = Q(order_id=text) | Q(greenpin_id=text) | Q(pk__in=calls)
+    # A UNION of one index lookup per identifier: an OR across columns and subqueries would
+    # let the planner fall back to scanning every allocation.
+    branches = [
+        Allocation.objects.filter(order_id=text).values("pk"),
+        Allocation.objects.filter(greenpin_id=text).values("pk"),
+        Call.objects.filter(sid=text, allocation__isnull=False).values("allocation_id"),
+    ]
     phone = normalize_phone(text)
     if phone:
-        party_of = Party.objects.filter(number=phone).values("allocation_id")
-        condition |= Q(virtual_number=phone) | Q(pk__in=party_of)
-    return Allocation.objects.filter(condition).prefetch_related("parties")
+        branches += [
+            Allocation.objects.filter(virtual_number=phone).values("pk"),
+            Party.objects.filter(number=phone).values("allocation_id"),
+        ]
+    branches = [branch.order_by() for branch in branches]  # SQLite refuses ordered branches
+    matching = branches[0].union(*branches[1:])
+    return Allocation.objects.filter(pk__in=matching).prefetch_related("parties")
 
 
 def allocation_list_recent() -> QuerySet[Allocation]:
