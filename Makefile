@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	command -v npm >/dev/null && npm ci --no-audit --no-fund --silent || echo "npm not found: the accessibility check will be skipped"
 	touch $@
 
 run: venv  ## migrate, seed the stand-in, start web + worker + beat + stand-in
