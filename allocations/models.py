@@ -50,7 +50,12 @@ class Allocation(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "expires_at"], name="allocation_status_expiry")]
-        permissions = [("refresh_now", "Can ask for an immediate refresh from Exotel")]
+        permissions = [
+            ("refresh_now", "Can ask for an immediate refresh from Exotel"),
+            ("view_pin", "Can reveal PINs"),
+            ("view_full_number", "Can reveal full phone numbers"),
+            ("export_allocations", "Can export search results"),
+        ]
 
     def __str__(self) -> str:
         return self.greenpin_id

@@ -2,24 +2,27 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView
 from django_tables2 import RequestConfig
 
-from calls.selectors import call_list_for_allocation
+from calls.selectors import call_list_for_allocation, call_list_with_events
 from calls.tables import CallTable
+from console.services import REVEALS, reveal_grant, revealed
 
 from .selectors import allocation_get_for_page, allocation_get_freshness
 from .services import allocation_request_refresh
+from .timeline import allocation_timeline
 
 
-class AllocationDetailView(DetailView):
-    """One allocation and every call connected through it. Data older than STALE_AFTER is
-    refreshed in the background; the page updates itself when the refresh lands."""
+class AllocationDetailView(PermissionRequiredMixin, DetailView):
+    """One allocation as the story of its order, and every call connected through it. Data
+    older than STALE_AFTER is refreshed in the background; the page updates itself."""
 
+    permission_required = "allocations.view_allocation"
     template_name = "allocations/detail.html"
     context_object_name = "allocation"
 
@@ -29,22 +32,55 @@ class AllocationDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         allocation = self.object
+        user = self.request.user
         refreshing = allocation.is_stale(after_seconds=settings.STALE_AFTER)
         if refreshing:
             allocation_request_refresh(allocation=allocation)
+        shown = revealed(
+            request=self.request, object_type="allocation", object_id=allocation.greenpin_id
+        )
+        party_sides = {party.number: party.side for party in allocation.parties.all()}
+        can_play = user.has_perm("calls.play_recording")
         table = CallTable(
             call_list_for_allocation(allocation=allocation),
-            party_sides={party.number: party.side for party in allocation.parties.all()},
-            can_play=self.request.user.has_perm("calls.play_recording"),
+            party_sides=party_sides,
+            can_play=can_play,
+            reveal=shown["numbers"],
         )
         RequestConfig(self.request, paginate={"per_page": 100}).configure(table)
-        context["calls_table"] = table
-        context["refreshing"] = refreshing or "refreshing" in self.request.GET
+        calls = call_list_with_events(allocation=allocation)
+        context.update(
+            calls_table=table,
+            timeline=allocation_timeline(allocation=allocation, calls=calls),
+            party_sides=party_sides,
+            revealed=shown,
+            can_play=can_play,
+            refreshing=refreshing or "refreshing" in self.request.GET,
+        )
         return context
 
 
-class AllocationFreshnessView(View):
+class AllocationRevealView(View):
+    """Show this allocation's PIN or full numbers to a person allowed to see them, for a few
+    minutes, and put it in the audit trail."""
+
+    def post(self, request, greenpin_id: str, what: str):
+        if what not in REVEALS:
+            raise Http404
+        permission, _ = REVEALS[what]
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        allocation = allocation_get_for_page(greenpin_id=greenpin_id)
+        reveal_grant(
+            request=request, what=what, object_type="allocation", object_id=allocation.greenpin_id
+        )
+        return redirect(allocation)
+
+
+class AllocationFreshnessView(PermissionRequiredMixin, View):
     """When the allocation was last synced and tried: the page polls this while refreshing."""
+
+    permission_required = "allocations.view_allocation"
 
     def get(self, request, greenpin_id: str):
         freshness = allocation_get_freshness(greenpin_id=greenpin_id)
@@ -62,4 +98,4 @@ class AllocationRefreshView(PermissionRequiredMixin, View):
     def post(self, request, greenpin_id: str):
         allocation = allocation_get_for_page(greenpin_id=greenpin_id)
         allocation_request_refresh(allocation=allocation)
-        return redirect(reverse("allocations:detail", args=[greenpin_id]) + "?refreshing=1")
+        return redirect(allocation.get_absolute_url() + "?refreshing=1")

@@ -27,17 +27,19 @@ class CallTable(tables.Table):
         attrs = {"class": "table calls"}
         empty_text = "No calls have been connected through this allocation yet."
 
-    def __init__(self, *args, party_sides: dict[str, str], can_play: bool, **kwargs):
+    def __init__(self, *args, party_sides: dict[str, str], can_play: bool, reveal: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.party_sides = party_sides
         self.can_play = can_play
+        self.reveal = reveal
 
     def render_start_time(self, value):
         return local_time(value)
 
     def _party(self, number: str) -> str:
         label = SIDE_LABELS.get(self.party_sides.get(number, ""), "")
-        return f"{phone(number)} ({label})" if label else phone(number)
+        shown = phone(number, self.reveal)
+        return f"{shown} ({label})" if label else shown
 
     def render_from_number(self, value: str) -> str:
         return self._party(value)

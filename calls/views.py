@@ -23,6 +23,7 @@ from django.views.generic import DetailView
 
 from audit.models import AccessLog
 from audit.services import access_log_record
+from console.services import revealed
 from exotel.errors import ExotelError
 
 from . import client
@@ -80,7 +81,10 @@ def _payload(body: bytes, content_type: str) -> dict:
     return payload
 
 
-class CallDetailView(DetailView):
+class CallDetailView(PermissionRequiredMixin, DetailView):
+    """One call with its event timeline (when Exotel sent each event, when we received it)."""
+
+    permission_required = "calls.view_call"
     template_name = "calls/detail.html"
     context_object_name = "call"
 
@@ -89,7 +93,19 @@ class CallDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["events"] = call_event_list_for_call(call=self.object)
+        call = self.object
+        context["events"] = call_event_list_for_call(call=call)
+        context["can_play"] = self.request.user.has_perm("calls.play_recording")
+        # Numbers revealed on the call's allocation page are revealed here too.
+        context["revealed"] = (
+            revealed(
+                request=self.request,
+                object_type="allocation",
+                object_id=call.allocation.greenpin_id,
+            )
+            if call.allocation
+            else {}
+        )
         return context
 
 

@@ -5,15 +5,17 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from allocations.models import Allocation
-from exotel.phones import format_phone
+
+from .masking import mask_phone
 
 
 class AllocationTable(tables.Table):
+    """Search results. Numbers are masked here; the allocation page can reveal them."""
+
     greenpin_id = tables.Column(linkify=lambda record: record.get_absolute_url())
     order_id = tables.Column(verbose_name="Order", empty_values=("",), default="—")
     status = tables.Column()
     virtual_number = tables.Column(verbose_name="Virtual number")
-    pin = tables.Column(verbose_name="PIN", orderable=False)
     parties = tables.Column(verbose_name="Parties (A → B)", empty_values=(), orderable=False)
     created_at = tables.DateTimeColumn(verbose_name="Created", format="d M H:i")
     expires_at = tables.DateTimeColumn(verbose_name="Expires", format="d M H:i")
@@ -26,7 +28,6 @@ class AllocationTable(tables.Table):
             "order_id",
             "status",
             "virtual_number",
-            "pin",
             "parties",
             "created_at",
             "expires_at",
@@ -42,11 +43,11 @@ class AllocationTable(tables.Table):
         )
 
     def render_virtual_number(self, value: str) -> str:
-        return format_phone(value)
+        return mask_phone(value)
 
     def render_parties(self, record: Allocation) -> str:
         def numbers(parties) -> str:
-            return format_html_join(", ", "{}", ((format_phone(p.number),) for p in parties))
+            return format_html_join(", ", "{}", ((mask_phone(p.number),) for p in parties))
 
         b_side = numbers(record.b_parties) or mark_safe("<em>none yet</em>")
         return format_html("{} → {}", numbers(record.a_parties), b_side)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("console.urls")),
     path("allocations/", include("allocations.urls")),
     path("calls/", include("calls.urls")),
+    path("audit/", include("audit.urls")),
     path("webhooks/exotel/<str:secret>/", exotel_webhook, name="exotel-webhook"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -44,11 +44,29 @@ def standin(standin_server, settings):
     return standin_server
 
 
+def _member_of(django_user_model, username: str, group: str):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(username=username, password=f"pw-{username}-1")
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
 @pytest.fixture
 def staff_client(client, django_user_model):
-    user = django_user_model.objects.create_user(username="agent", password="pw-agent-123")
-    client.force_login(user)
+    """Logged in as a support agent (the Support group)."""
+    client.force_login(_member_of(django_user_model, "agent", "Support"))
     return client
+
+
+@pytest.fixture
+def supervisor_client(django_user_model):
+    """Logged in as a supervisor (the Supervisor group), in a client of its own."""
+    from django.test import Client
+
+    supervisor = Client()
+    supervisor.force_login(_member_of(django_user_model, "boss", "Supervisor"))
+    return supervisor
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Display helpers shared by every page: phone numbers and times as support staff read them."""
+"""Display helpers shared by every page: phone numbers, PINs, times and durations."""
 
 from __future__ import annotations
 
@@ -8,20 +8,29 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 
+from console.masking import mask_phone, mask_pin
 from exotel.phones import format_phone
 
 register = template.Library()
 
 
 @register.filter
-def phone(value: str) -> str:
-    """`+919900012345` → `+91 99000 12345`."""
-    return format_phone(value) if value else ""
+def phone(value: str, revealed: bool = False) -> str:
+    """`+91 99XXX XX345`, or `+91 99000 12345` when `revealed` (the viewer revealed it)."""
+    if not value:
+        return ""
+    return format_phone(value) if revealed else mask_phone(value)
+
+
+@register.filter
+def pin(value: str, revealed: bool = False) -> str:
+    """`••••`, or the PIN itself when `revealed`."""
+    return value if revealed else mask_pin(value)
 
 
 @register.filter
 def local_time(value: datetime | None, precision: str = "") -> str:
-    """The time in the site's zone with its offset: `15 Jun 2024, 10:30 IST (+05:30)`.
+    """The time in the viewer's zone with its offset: `15 Jun 2024, 10:30 IST (+05:30)`.
 
     `local_time:"seconds"` adds the seconds, for event timelines.
     """
@@ -51,3 +60,8 @@ def duration(seconds: int | None) -> str:
         return "—"
     minutes, rest = divmod(int(seconds), 60)
     return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key, "") if mapping else ""

@@ -43,3 +43,30 @@ async function swapArticle() {
 }
 
 document.addEventListener("DOMContentLoaded", watchRefresh);
+
+// "/" jumps to the search box from anywhere but a text field.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  if (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) return;
+  const search = document.getElementById("q");
+  if (search) {
+    event.preventDefault();
+    search.focus();
+    search.select();
+  }
+});
+
+// Copy buttons: IDs and numbers to the clipboard in one click, said out loud for screen readers.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-copy]");
+  if (!button) return;
+  try {
+    await navigator.clipboard.writeText(button.dataset.copy);
+    button.textContent = "Copied";
+  } catch (error) {
+    button.textContent = "Copy failed";
+  }
+  button.setAttribute("aria-live", "polite");
+  setTimeout(() => { button.textContent = "Copy"; }, 1500);
+});

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,7 +20,8 @@ def test_an_agent_logs_in_searches_an_order_and_sees_pin_and_parties(
         custom_field="order_id=12345",
     )
     call_command("track", "gp_journey1", stdout=io.StringIO())
-    django_user_model.objects.create_user(username="agent", password="a-long-passphrase")
+    agent = django_user_model.objects.create_user(username="agent", password="a-long-passphrase")
+    agent.groups.add(Group.objects.get(name="Support"))
 
     page.goto(f"{live_server.url}/")
     assert "/accounts/login/" in page.url
@@ -33,6 +35,8 @@ def test_an_agent_logs_in_searches_an_order_and_sees_pin_and_parties(
     page.wait_for_url(f"{live_server.url}/allocations/gp_journey1/")
     assert page.get_by_role("heading", level=1).inner_text() == "Order 12345"
     facts = page.locator("dl.facts")
-    assert "0482" in facts.inner_text()
-    assert "+91 99000 12345" in facts.inner_text()
-    assert "+91 88000 54321" in facts.inner_text()
+    assert "+91 99XXX XX345" in facts.inner_text()  # an agent sees parties masked
+    assert "+91 88XXX XX321" in facts.inner_text()
+    assert "0482" not in facts.inner_text()
+    page.get_by_role("button", name="Show PIN").click()
+    assert "0482" in page.locator("dl.facts").inner_text()

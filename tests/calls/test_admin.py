@@ -57,6 +57,7 @@ def test_the_changelist_runs_a_constant_number_of_queries(admin_client):
         return len(queries)
 
     CallFactory(allocation=AllocationFactory())
+    count()  # the first page of a session also loads what later pages find cached
     small = count()
     for _ in range(30):
         CallFactory(allocation=AllocationFactory())

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import django_filters
+
+from console.filters import DateRange
+
+from .models import AccessLog
+
+
+class AccessLogFilter(django_filters.FilterSet):
+    user = django_filters.CharFilter(field_name="user__username", label="User")
+    action = django_filters.ChoiceFilter(choices=AccessLog.Action.choices, empty_label="Any")
+    object_id = django_filters.CharFilter(label="Object (order search, call SID, GreenPin ID)")
+    at = django_filters.DateFromToRangeFilter(label="Between", widget=DateRange())
+
+    class Meta:
+        model = AccessLog
+        fields = ["user", "action", "object_id", "at"]

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django_filters.views import FilterView
+from django_tables2 import LazyPaginator, SingleTableMixin
+
+from .filters import AccessLogFilter
+from .models import AccessLog
+from .tables import AccessLogTable
+
+
+class AccessLogView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+    """The audit trail for supervisors: who revealed, played or exported what."""
+
+    permission_required = "audit.view_accesslog"
+    template_name = "audit/list.html"
+    table_class = AccessLogTable
+    filterset_class = AccessLogFilter
+    table_pagination = {"per_page": 50, "paginator_class": LazyPaginator}
+
+    def get_queryset(self):
+        return AccessLog.objects.select_related("user").order_by("-at", "-id")

@@ -1,0 +1,51 @@
+"""Writes the console makes on behalf of a person: reveals (audited) and preferences."""
+
+from __future__ import annotations
+
+import time
+
+from django.http import HttpRequest
+
+from audit.models import AccessLog
+from audit.services import access_log_record
+
+from .middleware import SESSION_KEY as TIME_ZONE_SESSION_KEY
+from .models import Profile
+
+REVEAL_SECONDS = 5 * 60
+REVEAL_SESSION_KEY = "console_revealed"
+REVEALS = {
+    "pin": ("allocations.view_pin", AccessLog.Action.REVEAL_PIN),
+    "numbers": ("allocations.view_full_number", AccessLog.Action.REVEAL_NUMBER),
+}
+
+
+def reveal_grant(*, request: HttpRequest, what: str, object_type: str, object_id: str) -> None:
+    """Show `what` ("pin" or "numbers") of one object to this person for a few minutes, and
+    write it to the audit trail. The caller has checked the permission."""
+    _, action = REVEALS[what]
+    access_log_record(request=request, action=action, object_type=object_type, object_id=object_id)
+    grants = request.session.get(REVEAL_SESSION_KEY, {})
+    now = time.time()
+    grants = {key: at for key, at in grants.items() if now - at < REVEAL_SECONDS}
+    grants[f"{object_type}:{object_id}:{what}"] = now
+    request.session[REVEAL_SESSION_KEY] = grants
+
+
+def revealed(*, request: HttpRequest, object_type: str, object_id: str) -> dict[str, bool]:
+    """Which of "pin" and "numbers" this person revealed for the object within the window."""
+    grants = request.session.get(REVEAL_SESSION_KEY, {})
+    now = time.time()
+    return {
+        what: now - grants.get(f"{object_type}:{object_id}:{what}", 0) < REVEAL_SECONDS
+        and request.user.has_perm(permission)
+        for what, (permission, _) in REVEALS.items()
+    }
+
+
+def profile_update(*, request: HttpRequest, time_zone: str) -> Profile:
+    profile, _ = Profile.objects.update_or_create(
+        user=request.user, defaults={"time_zone": time_zone}
+    )
+    request.session[TIME_ZONE_SESSION_KEY] = time_zone
+    return profile
