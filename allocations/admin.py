@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
 
-from console.admin import PhoneNumberSearchMixin
+from console.admin import MaskingAdminMixin, PhoneNumberSearchMixin
 
 from .models import Allocation, Party
 from .services import allocation_track
@@ -35,10 +35,11 @@ MIRRORED_FIELDS = (
 )
 
 
-class PartyInline(admin.TabularInline):
+class PartyInline(MaskingAdminMixin, admin.TabularInline):
     model = Party
     fields = ("side", "number", "position")
     readonly_fields = fields
+    number_fields = ("number",)
     extra = 0
     can_delete = False
 
@@ -65,7 +66,7 @@ class ExpiryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(PhoneNumberSearchMixin, admin.ModelAdmin):
+class AllocationAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmin):
     list_display = (
         "greenpin_id",
         "order_id",
@@ -80,6 +81,9 @@ class AllocationAdmin(PhoneNumberSearchMixin, admin.ModelAdmin):
     # Exact matches ("=") keep every search an index lookup on tables of millions of rows.
     search_fields = ("=greenpin_id", "=order_id", "=virtual_number", "=parties__number")
     phone_search_fields = ("virtual_number", "parties__number")
+    number_fields = ("virtual_number",)
+    pin_fields = ("pin",)
+    payload_fields = ("raw_payload",)
     readonly_fields = MIRRORED_FIELDS
     fields = (*MIRRORED_FIELDS, "next_sync_at")
     inlines = [PartyInline]

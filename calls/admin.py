@@ -1,36 +1,16 @@
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin, messages
-from django.utils.html import format_html
 
-from console.admin import PhoneNumberSearchMixin
+from console.admin import MaskingAdminMixin, PhoneNumberSearchMixin, pretty_payload
 
 from .models import UNMATCHED_STATES, Call, CallEvent
 from .services import call_link_manually, call_relink
 
-# Keys whose values are the provider's private recording URL, in any payload shape.
+# The provider's private recording URL never reaches a browser; numbers only for those who
+# may see them.
 RECORDING_KEYS = {"RecordingUrl", "recording_url", "PreSignedRecordingUrl"}
-
-
-def redacted(payload):
-    """The payload as stored, with recording URLs replaced: admins see that there is one, but
-    the URL (a private, credentialed Exotel address) never reaches a browser."""
-    if isinstance(payload, dict):
-        return {
-            key: "(hidden: play it on the call page)"
-            if key in RECORDING_KEYS and value
-            else redacted(value)
-            for key, value in payload.items()
-        }
-    if isinstance(payload, list):
-        return [redacted(item) for item in payload]
-    return payload
-
-
-def pretty(payload) -> str:
-    return format_html("<pre>{}</pre>", json.dumps(redacted(payload), indent=2, sort_keys=True))
+NUMBER_KEYS = {"From", "To", "from", "to", "vn", "PhoneNumberSid", "ForwardedFrom", "CallerName"}
 
 
 class CallEventInline(admin.TabularInline):
@@ -61,7 +41,7 @@ class MatchFilter(admin.SimpleListFilter):
 
 
 @admin.register(Call)
-class CallAdmin(PhoneNumberSearchMixin, admin.ModelAdmin):
+class CallAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmin):
     list_display = (
         "sid",
         "start_time",
@@ -76,6 +56,7 @@ class CallAdmin(PhoneNumberSearchMixin, admin.ModelAdmin):
     list_select_related = ("allocation",)
     search_fields = ("=sid", "=from_number", "=to_number", "=order_id", "=allocation__greenpin_id")
     phone_search_fields = ("from_number", "to_number")
+    number_fields = ("from_number", "to_number", "provider_payload")
     raw_id_fields = ("allocation",)
     date_hierarchy = "start_time"
     show_full_result_count = False
@@ -109,7 +90,11 @@ class CallAdmin(PhoneNumberSearchMixin, admin.ModelAdmin):
 
     @admin.display(description="Call API payload")
     def provider_payload(self, obj: Call) -> str:
-        return pretty(obj.raw_payload)
+        return pretty_payload(obj.raw_payload, hide=RECORDING_KEYS)
+
+    @admin.display(description="Call API payload")
+    def provider_payload_masked(self, obj: Call) -> str:
+        return pretty_payload(obj.raw_payload, hide=RECORDING_KEYS | NUMBER_KEYS)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -130,8 +115,9 @@ class CallAdmin(PhoneNumberSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(CallEvent)
-class CallEventAdmin(admin.ModelAdmin):
+class CallEventAdmin(MaskingAdminMixin, admin.ModelAdmin):
     list_display = ("received_at", "call_sid", "event_type", "status", "shape", "applied_at")
+    number_fields = ("delivered_payload",)
     list_filter = ("shape", "event_type", "status")
     search_fields = ("=call_sid",)
     readonly_fields = (
@@ -156,4 +142,8 @@ class CallEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="payload")
     def delivered_payload(self, obj: CallEvent) -> str:
-        return pretty(obj.payload)
+        return pretty_payload(obj.payload, hide=RECORDING_KEYS)
+
+    @admin.display(description="payload")
+    def delivered_payload_masked(self, obj: CallEvent) -> str:
+        return pretty_payload(obj.payload, hide=RECORDING_KEYS | NUMBER_KEYS)

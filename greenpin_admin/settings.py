@@ -148,7 +148,8 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 # window is locked out. The address is REMOTE_ADDR unless TRUSTED_PROXY_COUNT proxies sit in
 # front, so a forged X-Forwarded-For changes nothing.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+# Axes locks out on the failure that reaches its limit: allow LOGIN_FAILURE_LIMIT, lock the next.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5) + 1
 AXES_COOLOFF_TIME = env.int("LOGIN_LOCKOUT_MINUTES", default=15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

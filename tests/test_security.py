@@ -1,0 +1,101 @@
+"""Production settings, login throttling, CSRF and browser-side protections."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_production_settings_pass_the_deployment_checks(tmp_path):
+    env = {
+        **os.environ,
+        "PRODUCTION": "true",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "greenpin.example.com",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {**os.environ, "PRODUCTION": "true", "ALLOWED_HOSTS": "greenpin.example.com"}
+    env.pop("SECRET_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("forged_proxy_header", [False, True])
+def test_the_sixth_failed_login_is_locked_out(django_user_model, forged_proxy_header):
+    django_user_model.objects.create_user(username="agent", password="the-right-passphrase")
+    client = Client()
+
+    def log_in(password: str, attempt: int):
+        headers = {"HTTP_X_FORWARDED_FOR": f"203.0.113.{attempt}"} if forged_proxy_header else {}
+        return client.post(
+            "/accounts/login/", {"username": "agent", "password": password}, **headers
+        )
+
+    for attempt in range(5):
+        assert log_in("wrong", attempt).status_code == 200  # the form again, with an error
+    sixth = log_in("wrong", 5)
+    then_right = log_in("the-right-passphrase", 6)
+
+    assert sixth.status_code == 429
+    assert "Too many failed logins" in sixth.content.decode()
+    assert then_right.status_code == 429
+
+
+def test_only_the_webhook_is_csrf_exempt():
+    exempt = []
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern) and getattr(
+                pattern.callback, "csrf_exempt", False
+            ):
+                exempt.append(prefix + str(pattern.pattern))
+
+    walk(get_resolver().url_patterns)
+    assert exempt == ["webhooks/exotel/<str:secret>/"]
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_strict_content_security_policy_and_no_framing(staff_client):
+    response = staff_client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_a_login_lasts_twelve_hours_by_default(settings):
+    assert settings.SESSION_COOKIE_AGE == 12 * 3600
