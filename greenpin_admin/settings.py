@@ -263,7 +263,6 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Demo (make run) -------------------------------------------------------------------
-DEMO_USERNAME = env("DEMO_USERNAME", default="support")
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="")
 
 # --- Calls --------------------------------------------------------------------------------
