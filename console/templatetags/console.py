@@ -48,6 +48,8 @@ def relative(value: datetime | None) -> str:
     if not value:
         return ""
     now = timezone.now()
+    if abs((value - now).total_seconds()) < 60:
+        return "just now"
     if value > now:
         return f"in {timeuntil(value, now, depth=1)}"
     return f"{timesince(value, now, depth=1)} ago"
