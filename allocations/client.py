@@ -8,7 +8,6 @@ raises `BadResponse` and nothing of it is written anywhere.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,7 @@ import requests
 from django.conf import settings
 
 from exotel import errors
+from exotel.per_process import PerProcess
 from exotel.phones import normalize_phone
 from exotel.times import parse_exotel_time
 
@@ -49,18 +49,13 @@ class AllocationRecord:
     raw: dict[str, Any]
 
 
-_session: requests.Session | None = None
-_session_pid: int | None = None
+def _new_session() -> requests.Session:
+    session = requests.Session()
+    session.headers["Accept"] = "application/json"
+    return session
 
 
-def _get_session() -> requests.Session:
-    """One session per process: connection reuse, and never shared across a fork."""
-    global _session, _session_pid
-    if _session is None or _session_pid != os.getpid():
-        _session = requests.Session()
-        _session.headers["Accept"] = "application/json"
-        _session_pid = os.getpid()
-    return _session
+_session = PerProcess(_new_session)
 
 
 def get_allocation(greenpin_id: str) -> AllocationRecord:
@@ -82,7 +77,7 @@ def get_allocation(greenpin_id: str) -> AllocationRecord:
 
 def _send(method: str, url: str) -> requests.Response:
     try:
-        response = _get_session().request(
+        response = _session.get().request(
             method,
             url,
             auth=(settings.EXOTEL_ACCOUNT_SID, settings.EXOTEL_EXOBRIDGE_TOKEN),

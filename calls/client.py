@@ -3,7 +3,6 @@ them. Credentials are the API key and token, never the ExoBridge token."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ import requests
 from django.conf import settings
 
 from exotel import errors
+from exotel.per_process import PerProcess
 from exotel.phones import normalize_phone
 from exotel.times import parse_exotel_time
 
@@ -62,17 +62,7 @@ class RecordingStream:
             self.response.close()
 
 
-_session: requests.Session | None = None
-_session_pid: int | None = None
-
-
-def _get_session() -> requests.Session:
-    """One session per process: connection reuse, and never shared across a fork."""
-    global _session, _session_pid
-    if _session is None or _session_pid != os.getpid():
-        _session = requests.Session()
-        _session_pid = os.getpid()
-    return _session
+_session = PerProcess(requests.Session)
 
 
 def _calls_url(suffix: str) -> str:
@@ -214,7 +204,7 @@ def _send(
     stream: bool = False,
 ) -> requests.Response:
     try:
-        response = _get_session().get(
+        response = _session.get().get(
             url,
             params=params,
             headers={"Accept": "application/json", **(headers or {})},

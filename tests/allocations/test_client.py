@@ -170,6 +170,6 @@ def test_a_body_that_does_not_validate_is_a_bad_response(field, value):
 def test_the_session_is_reused_across_requests(standin):
     standin.add_allocation(greenpin_id="gp_a")
     client.get_allocation("gp_a")
-    session = client._get_session()
+    session = client._session.get()
     client.get_allocation("gp_a")
-    assert client._get_session() is session
+    assert client._session.get() is session
