@@ -3,14 +3,13 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_agent_logs_in_searches_an_order_and_sees_pin_and_parties(
-    live_server, page, standin, django_user_model, tmp_path
+    live_server, page, standin, user_in
 ):
     standin.add_allocation(
         greenpin_id="gp_journey1",
@@ -20,13 +19,12 @@ def test_an_agent_logs_in_searches_an_order_and_sees_pin_and_parties(
         custom_field="order_id=12345",
     )
     call_command("track", "gp_journey1", stdout=io.StringIO())
-    agent = django_user_model.objects.create_user(username="agent", password="a-long-passphrase")
-    agent.groups.add(Group.objects.get(name="Support"))
+    user_in("agent", "Support")
 
     page.goto(f"{live_server.url}/")
     assert "/accounts/login/" in page.url
     page.get_by_label("Username").fill("agent")
-    page.get_by_label("Password").fill("a-long-passphrase")
+    page.get_by_label("Password").fill("pw-agent-1")
     page.get_by_role("button", name="Log in").click()
 
     page.get_by_role("searchbox").fill("12345")

@@ -10,21 +10,13 @@ from django.utils import timezone
 
 from allocations.models import Allocation
 from allocations.services import allocation_track
+from tests.browser.conftest import log_in
 from tests.workers import running_workers
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, live_server, username, password):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-
-
-def test_a_stale_allocation_page_updates_itself(
-    live_server, page, standin, settings, django_user_model
-):
+def test_a_stale_allocation_page_updates_itself(live_server, page, standin, settings, user_in):
     standin.add_allocation(greenpin_id="gp_stale", pin="4242", custom_field="order_id=777")
     (allocation,) = allocation_track(greenpin_ids=["gp_stale"])
     Allocation.objects.filter(pk=allocation.pk).update(
@@ -35,16 +27,19 @@ def test_a_stale_allocation_page_updates_itself(
         last_sync_attempt_at=timezone.now() - timedelta(hours=1),
         next_sync_at=timezone.now() + timedelta(hours=1),
     )
-    django_user_model.objects.create_user(username="agent", password="a-long-passphrase")
+    user_in("agent", "Support")  # may view allocations
 
     with running_workers(standin, settings) as workers:
-        workers.start()
-        log_in(page, live_server, "agent", "a-long-passphrase")
+        log_in(page, live_server.url, "agent")
         page.goto(f"{live_server.url}/allocations/gp_stale/")
+        # PINs are masked until revealed; revealing reloads the page, so it happens before
+        # the worker starts and the refresh it was asked for can land.
+        page.get_by_role("button", name="Show PIN").click()
         assert "1111" in page.locator("dl.facts").inner_text()
         page.evaluate("window.__notReloaded = true")
+        workers.start()
 
-        page.locator("dl.facts", has_text="4242").wait_for(timeout=5000)
+        page.locator("dl.facts", has_text="4242").wait_for(timeout=20000)
 
         assert page.evaluate("window.__notReloaded") is True
         assert "Refreshing" not in page.locator("article").inner_text()
