@@ -135,7 +135,7 @@ def _error_message(response: requests.Response) -> str:
     except ValueError:
         return _snippet(response.text)
     if isinstance(body, dict):
-        nested = body.get("error") if isinstance(body.get("error"), dict) else body
+        nested: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else body
         message = nested.get("message")
         if isinstance(message, str) and message:
             return message
@@ -196,8 +196,10 @@ def _parse_seed_shape(body: dict[str, Any]) -> AllocationRecord:
 
 def _parse_classic_shape(body: dict[str, Any]) -> AllocationRecord:
     if body.get("success") is False:
-        status = body.get("status") if isinstance(body.get("status"), int) else 500
-        raise _error_for(status, None, str(body.get("message") or ""))
+        given = body.get("status")
+        raise _error_for(
+            given if isinstance(given, int) else 500, None, str(body.get("message") or "")
+        )
     data = body.get("data")
     if not isinstance(data, dict):
         raise errors.BadResponse("`data` is not an object")

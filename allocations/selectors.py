@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -31,7 +32,11 @@ def allocation_get_for_page(*, greenpin_id: str) -> Allocation:
 
 def allocation_get_freshness(*, greenpin_id: str) -> dict:
     """When it was last synced and last tried (one indexed lookup); 404 when unknown."""
-    values = Allocation.objects.filter(greenpin_id=greenpin_id).values(
-        "last_synced_at", "last_sync_attempt_at"
+    freshness = (
+        Allocation.objects.filter(greenpin_id=greenpin_id)
+        .values("last_synced_at", "last_sync_attempt_at")
+        .first()
     )
-    return get_object_or_404(values)
+    if freshness is None:
+        raise Http404("no such allocation")
+    return dict(freshness)

@@ -123,12 +123,12 @@ def _refresh_claimed(allocation: Allocation, sleep) -> RefreshOutcome:
             allocation.greenpin_id, False, allocation.status, str(error), error.kind
         )
     if record.greenpin_id != allocation.greenpin_id:
-        error = errors.BadResponse(
+        mismatch = errors.BadResponse(
             f"asked for {allocation.greenpin_id} but Exotel answered with {record.greenpin_id}"
         )
-        allocation_record_failure(allocation=allocation, error=error)
+        allocation_record_failure(allocation=allocation, error=mismatch)
         return RefreshOutcome(
-            allocation.greenpin_id, False, allocation.status, str(error), error.kind
+            allocation.greenpin_id, False, allocation.status, str(mismatch), mismatch.kind
         )
     allocation = allocation_apply_record(record=record)
     return RefreshOutcome(allocation.greenpin_id, True, allocation.status)

@@ -267,7 +267,7 @@ def _error_message(response: requests.Response) -> str:
 def _parse_page(body: Any) -> tuple[list[CallRecord], str | None]:
     if not isinstance(body, dict) or not isinstance(body.get("Calls"), list):
         raise errors.BadResponse("bulk call body has no `Calls` list")
-    metadata = body.get("Metadata") if isinstance(body.get("Metadata"), dict) else {}
+    metadata: dict[str, Any] = body["Metadata"] if isinstance(body.get("Metadata"), dict) else {}
     next_uri = metadata.get("NextPageUri")
     return [parse_call(call) for call in body["Calls"]], next_uri if isinstance(
         next_uri, str
@@ -282,7 +282,7 @@ def parse_call(call: Any) -> CallRecord:
     if not isinstance(sid, str) or not sid.strip():
         raise errors.BadResponse("`Sid` is missing")
     status = normalize_status(str(call.get("Status") or ""))
-    details = call.get("Details") if isinstance(call.get("Details"), dict) else {}
+    details: dict[str, Any] = call["Details"] if isinstance(call.get("Details"), dict) else {}
     custom_field = call.get("CustomField")
     recording_url = call.get("RecordingUrl")
     return CallRecord(

@@ -10,6 +10,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -186,15 +187,11 @@ def _pull_claimed(by_sid: dict[str, Call], report: PullReport) -> None:
         report.requests += 1
         try:
             if len(chunk) == 1:
-                records = [
-                    call_with_retries(
-                        lambda sid=chunk[0]: exotel_request("calls", lambda: client.get_call(sid))
-                    )
-                ]
+                one = partial(client.get_call, chunk[0])
+                records = [call_with_retries(partial(exotel_request, "calls", one))]
             else:
-                records = call_with_retries(
-                    lambda chunk=chunk: exotel_request("calls", lambda: client.get_calls(chunk))
-                )
+                many = partial(client.get_calls, chunk)
+                records = call_with_retries(partial(exotel_request, "calls", many))
         except DEPLOYMENT_WIDE:
             raise
         except errors.ExotelError as error:
@@ -222,21 +219,23 @@ def allocation_backfill_calls(*, allocation: Allocation) -> int:
     Exotel's limit) and applies each; the linking rule decides which are this allocation's.
     Returns how many calls were applied. A failure is recorded on the allocation and raised.
     """
+    if allocation.created_at is None:
+        raise ValueError("an allocation never fetched has no lifetime to search")
     now = timezone.now()
-    until = min(allocation.ended_at or now, now) + timedelta(minutes=1)
+    ended = allocation.ended_at
+    until = (min(ended, now) if ended else now) + timedelta(minutes=1)
     applied = 0
     try:
         since = allocation.created_at
         while since < until:
             window_end = min(until, since + BACKFILL_WINDOW)
-            records = call_with_retries(
-                lambda since=since, window_end=window_end: exotel_request(
-                    "calls",
-                    lambda: client.list_calls(
-                        phone_number=allocation.virtual_number, since=since, until=window_end
-                    ),
-                )
+            listing = partial(
+                client.list_calls,
+                phone_number=allocation.virtual_number,
+                since=since,
+                until=window_end,
             )
+            records = call_with_retries(partial(exotel_request, "calls", listing))
             for record in records:
                 call_apply_record(record=record)
             applied += len(records)

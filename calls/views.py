@@ -16,6 +16,7 @@ from django.http import (
     QueryDict,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -58,7 +59,7 @@ def exotel_webhook(request: HttpRequest, secret: str) -> HttpResponse:
     if len(body) > limit:
         return HttpResponse("body too large\n", status=413, content_type="text/plain")
     try:
-        payload = _payload(body, request.content_type)
+        payload = _payload(body, request.content_type or "")
         event, created = call_event_ingest(payload=payload)
     except (MalformedEvent, ValueError, RecursionError) as error:
         reason = "nested too deeply" if isinstance(error, RecursionError) else error
@@ -118,7 +119,7 @@ class CallRecordingView(PermissionRequiredMixin, View):
     permission_required = "calls.play_recording"
     raise_exception = True
 
-    def get(self, request: HttpRequest, sid: str) -> HttpResponse:
+    def get(self, request: HttpRequest, sid: str) -> HttpResponseBase:
         call = call_get_for_page(sid=sid)
         if not call.recording_url:
             return HttpResponse(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.contrib import admin
 from django.utils.html import format_html
 
 from exotel.phones import normalize_phone
@@ -35,11 +36,10 @@ class PhoneNumberSearchMixin:
 
 
 def _masked_display(name: str, mask, label: str):
+    @admin.display(description=label, ordering=name)
     def display(self, obj) -> str:
         return mask(getattr(obj, name))
 
-    display.short_description = label
-    display.admin_order_field = name
     return display
 
 

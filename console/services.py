@@ -44,8 +44,9 @@ def revealed(*, request: HttpRequest, object_type: str, object_id: str) -> dict[
 
 
 def profile_update(*, request: HttpRequest, time_zone: str) -> Profile:
+    assert request.user.pk is not None  # only a logged-in person has a profile
     profile, _ = Profile.objects.update_or_create(
-        user=request.user, defaults={"time_zone": time_zone}
+        user_id=request.user.pk, defaults={"time_zone": time_zone}
     )
     request.session[TIME_ZONE_SESSION_KEY] = time_zone
     return profile

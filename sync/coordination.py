@@ -147,7 +147,9 @@ class DatabaseCoordinator:
             if count < _limit():
                 RequestSlot.objects.create(taken_at=now)
                 return 0.0
-            return max(0.001, (slots.first() + window - now).total_seconds())
+            oldest = slots.first()
+            assert oldest is not None  # the window is full, so it has an oldest slot
+            return max(0.001, (oldest + window - now).total_seconds())
 
     def block_requests(self, seconds: float) -> None:
         until = timezone.now() + timedelta(seconds=seconds)

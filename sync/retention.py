@@ -54,6 +54,6 @@ def _delete(queryset: QuerySet[Model]) -> int:
     model = queryset.model
     deleted = 0
     while ids := list(queryset.values_list("pk", flat=True)[:BATCH]):
-        model.objects.filter(pk__in=ids).delete()
+        model._default_manager.filter(pk__in=ids).delete()
         deleted += len(ids)
     return deleted

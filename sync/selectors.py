@@ -44,12 +44,13 @@ def health_snapshot() -> Health:
         oldest_active=Allocation.objects.filter(status=AllocationStatus.ACTIVE)
         .order_by("last_synced_at")
         .first(),
-        errors_last_hour=list(
-            ProviderError.objects.filter(at__gte=now - timedelta(hours=1))
+        errors_last_hour=[
+            dict(row)
+            for row in ProviderError.objects.filter(at__gte=now - timedelta(hours=1))
             .values("api", "kind")
             .annotate(count=Count("id"))
             .order_by("-count")
-        ),
+        ],
         providers=list(ProviderState.objects.order_by("api")),
         checked_at=now,
     )

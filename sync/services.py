@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -110,7 +111,7 @@ def sync_dispatch() -> PassReport | None:
         report = PassReport()
         _apply_stored_events(report)
         for batch in _claim_due_allocations():
-            transaction.on_commit(lambda b=batch: refresh_allocations.delay(b), robust=True)
+            transaction.on_commit(partial(refresh_allocations.delay, batch), robust=True)
             report.dispatched += len(batch)
         due_calls = [call.pk for call in call_list_due()]
         if due_calls:
