@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from allocations.models import Allocation
-from exotel.errors import ExotelError
 from sync.guard import DEPLOYMENT_WIDE
 
 from .models import Call, CallEvent
 from .services import (
-    allocation_backfill_calls,
     call_event_apply,
     call_event_record_failure,
     calls_pull,
@@ -42,14 +39,3 @@ def pull_calls(self, call_ids: list[int]) -> str:
     except DEPLOYMENT_WIDE as error:
         return f"stopped: {error}"
     return f"{report.pulled} pulled, {report.failed} failed in {report.requests} requests"
-
-
-@shared_task(acks_late=True, soft_time_limit=120, time_limit=150, ignore_result=True)
-def backfill_allocation_calls(allocation_id: int) -> str:
-    allocation = Allocation.objects.filter(pk=allocation_id).first()
-    if allocation is None:
-        return "gone"
-    try:
-        return f"{allocation_backfill_calls(allocation=allocation)} calls found"
-    except ExotelError as error:
-        return f"failed: {error}"

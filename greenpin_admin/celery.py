@@ -14,7 +14,6 @@ QUEUES = {
     "allocations.tasks.refresh_allocation": "interactive",
     "allocations.tasks.refresh_allocations": "sync",
     "calls.tasks.pull_calls": "sync",
-    "calls.tasks.backfill_allocation_calls": "sync",
     "sync.tasks.run_sync_pass": "sync",
     "sync.tasks.purge_expired_data": "sync",
 }
