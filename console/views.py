@@ -46,7 +46,9 @@ class SearchView(PermissionRequiredMixin, AllocationSearchMixin, SingleTableMixi
         query = request.GET.get("q", "").strip()
         only_query = set(request.GET) <= {"q"}
         if query and only_query:
-            matches = list(allocation_search(query=query).values_list("greenpin_id")[:2])
+            # Unordered: two rows tell one match from many without sorting every match.
+            probe = allocation_search(query=query).order_by().values_list("greenpin_id")
+            matches = list(probe[:2])
             if len(matches) == 1:
                 return redirect("allocations:detail", greenpin_id=matches[0][0])
             if not matches and (call := call_find_unlinked(query=query)):
