@@ -49,7 +49,12 @@ class Allocation(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "expires_at"], name="allocation_status_expiry")]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="allocation_status_expiry"),
+            # Linking a call reads the allocations on its virtual number alive at its start:
+            # on a busy number that is a few rows of this index, not thousands.
+            models.Index(fields=["virtual_number", "expires_at"], name="allocation_vn_expiry"),
+        ]
         permissions = [
             ("refresh_now", "Can ask for an immediate refresh from Exotel"),
             ("view_pin", "Can reveal PINs"),

@@ -17,6 +17,10 @@ from .selectors import allocation_get_for_page, allocation_get_freshness
 from .services import allocation_request_refresh
 from .timeline import allocation_timeline
 
+# The timeline tells the recent story; every call is in the paginated table below it.
+TIMELINE_CALLS = 20
+CALLS_PER_PAGE = 50
+
 
 class AllocationDetailView(PermissionRequiredMixin, DetailView):
     """One allocation as the story of its order, and every call connected through it. Data
@@ -47,11 +51,12 @@ class AllocationDetailView(PermissionRequiredMixin, DetailView):
             can_play=can_play,
             reveal=shown["numbers"],
         )
-        RequestConfig(self.request, paginate={"per_page": 100}).configure(table)
-        calls = call_list_with_events(allocation=allocation)
+        RequestConfig(self.request, paginate={"per_page": CALLS_PER_PAGE}).configure(table)
+        calls = call_list_with_events(allocation=allocation, latest=TIMELINE_CALLS)
         context.update(
             calls_table=table,
             timeline=allocation_timeline(allocation=allocation, calls=calls),
+            earlier_calls=max(0, table.paginator.count - len(calls)),
             party_sides=party_sides,
             revealed=shown,
             can_play=can_play,

@@ -98,10 +98,11 @@ def call_event_list_for_call(*, call: Call) -> QuerySet[CallEvent]:
     return CallEvent.objects.filter(call_sid=call.sid).order_by("received_at", "id")
 
 
-def call_list_with_events(*, allocation: Allocation) -> list[Call]:
-    """Every call of the allocation with its events, oldest first, in two queries."""
-    return list(
+def call_list_with_events(*, allocation: Allocation, latest: int) -> list[Call]:
+    """The allocation's `latest` calls with their events, oldest first, in two queries."""
+    calls = list(
         Call.objects.filter(allocation=allocation)
-        .order_by("start_time", "id")
-        .prefetch_related("events")
+        .order_by("-start_time", "-id")
+        .prefetch_related("events")[:latest]
     )
+    return calls[::-1]
