@@ -106,27 +106,17 @@ def _json_body(response: requests.Response) -> Any:
         ) from None
 
 
-def _error_for(status: int, response: requests.Response | None, message: str = "") -> Exception:
+def _error_for(
+    status: int, response: requests.Response | None, message: str = ""
+) -> errors.ExotelError:
     if response is not None and not message:
         message = _error_message(response)
-    message = message or "no details given"
-    if status == 401:
-        return errors.AuthenticationFailed(
-            f"authentication failed; check EXOTEL_ACCOUNT_SID and EXOTEL_EXOBRIDGE_TOKEN "
-            f"({message})",
-            status=status,
-        )
-    if status == 403:
-        return errors.PermissionDenied(message, status=status)
-    if status == 404:
-        return errors.NotFound(message, status=status)
-    if status == 429:
-        header = response.headers.get("Retry-After") if response is not None else None
-        retry_after = _retry_after(header)
-        return errors.RateLimited(message, retry_after=retry_after, status=status)
-    if status >= 500 or status == 499:
-        return errors.ServerError(message, status=status)
-    return errors.RequestRejected(message, status=status)
+    return errors.error_for_status(
+        status,
+        message or "no details given",
+        retry_after=response.headers.get("Retry-After") if response is not None else None,
+        credentials="EXOTEL_ACCOUNT_SID and EXOTEL_EXOBRIDGE_TOKEN",
+    )
 
 
 def _error_message(response: requests.Response) -> str:
@@ -140,13 +130,6 @@ def _error_message(response: requests.Response) -> str:
         if isinstance(message, str) and message:
             return message
     return _snippet(response.text)
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _snippet(text: str, limit: int = 120) -> str:

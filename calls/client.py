@@ -225,28 +225,12 @@ def _send(
 
 
 def _error_for(response: requests.Response) -> errors.ExotelError:
-    status = response.status_code
-    message = _error_message(response)
-    if status == 401:
-        return errors.AuthenticationFailed(
-            f"authentication failed; check EXOTEL_API_KEY and EXOTEL_API_TOKEN ({message})",
-            status=status,
-        )
-    if status == 403:
-        return errors.PermissionDenied(message, status=status)
-    if status == 404:
-        return errors.NotFound(message, status=status)
-    if status == 429:
-        try:
-            retry_after: float | None = float(response.headers.get("Retry-After", ""))
-        except ValueError:
-            retry_after = None
-        return errors.RateLimited(message, retry_after=retry_after)
-    if status >= 500 or status == 499:
-        return errors.ServerError(message, status=status)
-    if 300 <= status < 400:
-        return errors.RequestRejected("redirect refused", status=status)
-    return errors.RequestRejected(message, status=status)
+    return errors.error_for_status(
+        response.status_code,
+        _error_message(response),
+        retry_after=response.headers.get("Retry-After"),
+        credentials="EXOTEL_API_KEY and EXOTEL_API_TOKEN",
+    )
 
 
 def _error_message(response: requests.Response) -> str:

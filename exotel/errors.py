@@ -82,3 +82,29 @@ class BadResponse(ExotelError):
     """A 2xx whose body does not parse or does not validate: nothing of it is stored."""
 
     kind = "bad_response"
+
+
+def error_for_status(
+    status: int, message: str, *, retry_after: str | None = None, credentials: str
+) -> ExotelError:
+    """The typed error for an HTTP status Exotel answered with. `credentials` names the
+    settings to check on a 401; `retry_after` is the raw Retry-After header of a 429."""
+    if status == 401:
+        return AuthenticationFailed(
+            f"authentication failed; check {credentials} ({message})", status=status
+        )
+    if status == 403:
+        return PermissionDenied(message, status=status)
+    if status == 404:
+        return NotFound(message, status=status)
+    if status == 429:
+        try:
+            wait: float | None = max(0.0, float(retry_after)) if retry_after else None
+        except ValueError:
+            wait = None
+        return RateLimited(message, retry_after=wait, status=status)
+    if status >= 500 or status == 499:
+        return ServerError(message, status=status)
+    if 300 <= status < 400:
+        return RequestRejected("redirect refused", status=status)
+    return RequestRejected(message, status=status)
