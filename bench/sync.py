@@ -34,19 +34,6 @@ from .common import (
 LATENCY = 0.100
 
 
-def greenpin_times(standin) -> list[float]:
-    return sorted(r["t"] for r in standin.requests() if r["endpoint"] == "greenpin.get")
-
-
-def most_in_any_window(times: list[float], window: float) -> int:
-    most, start = 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] >= window:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
-
-
 def dispatch_all(count: int) -> float:
     """What the periodic pass does, with a batch big enough to hand out every row at once
     (as `count / SYNC_BATCH_SIZE` beats in a row would). Returns the pass's duration."""
@@ -88,7 +75,7 @@ def workers_rate(scale: Scale, standin, label: str, count: int, **worker) -> tup
         done = wait_synced(ids, timeout=count * LATENCY + 120)
     finally:
         stop(process)
-    times = greenpin_times(standin)
+    times = standin.request_times("greenpin.get")
     rate = (len(times) - 1) / (times[-1] - times[0])
     print(
         f"    ({label}: {done}/{count} refreshed; the dispatching pass took "
@@ -179,16 +166,16 @@ def _binding(scale: Scale, standin, results: Results) -> None:
         dispatch_all(count)
         deadline = time.monotonic() + seconds + 30
         while time.monotonic() < deadline:
-            times = greenpin_times(standin)
+            times = standin.request_times("greenpin.get")
             if times and times[-1] - times[0] >= seconds:
                 break
             time.sleep(0.5)
     finally:
         stop(process)
-    times = greenpin_times(standin)
+    times = standin.request_times("greenpin.get")
     measured = [t for t in times if t - times[0] < seconds]
     rate = len(measured) / seconds * 60
-    busiest = most_in_any_window(times, window)
+    busiest = standin.busiest_window("greenpin.get", window)
     refused = sum(1 for r in standin.requests() if r["status"] == 429)
     share = rate / per_minute
     results.figure(

@@ -212,6 +212,21 @@ class StandIn:
         """Every counted request: {"t", "method", "path", "endpoint", "status"}, oldest first."""
         return self.state.requests()
 
+    def request_times(self, endpoint: str) -> list[float]:
+        """When each counted request to `endpoint` was received, in order."""
+        return sorted(r["t"] for r in self.state.requests() if r["endpoint"] == endpoint)
+
+    def busiest_window(self, endpoint: str, seconds: float) -> int:
+        """The most requests to `endpoint` received within any `seconds`-long window: what a
+        client's rate limit must keep at or under Exotel's."""
+        times = self.request_times(endpoint)
+        most, start = 0, 0
+        for end, moment in enumerate(times):
+            while moment - times[start] >= seconds:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
+
     # --- data -------------------------------------------------------------------------------
 
     def add_allocation(
