@@ -2,17 +2,23 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+UV_VERSION := 0.13.9  # keep equal to the uv pin in pyproject.toml
 
-.PHONY: run test check venv clean bench bench-quick
+.PHONY: run test check venv lock clean bench bench-quick
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml package-lock.json
+# Every Python package comes from uv.lock (exact versions and hashes); --locked refuses a lock
+# that no longer matches pyproject.toml, so a stale lock fails here and in CI.
+$(VENV)/.installed: pyproject.toml uv.lock package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/uv --version 2>/dev/null | grep -qF "uv $(UV_VERSION)" || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --locked --quiet
 	command -v npm >/dev/null && npm ci --no-audit --no-fund --silent || echo "npm not found: the accessibility check will be skipped"
 	touch $@
+
+lock: venv  ## re-resolve uv.lock after editing pyproject.toml (UPGRADE=pkg to move one package)
+	$(BIN)/uv lock $(if $(UPGRADE),--upgrade-package $(UPGRADE))
 
 run: venv  ## migrate, seed the stand-in, start web + worker + beat + stand-in
 	bin/run
