@@ -201,3 +201,45 @@ def test_the_labels_default_to_a_and_b_party(staff_client):
     allocation = order()
     CallFactory(allocation=allocation, from_number=CUSTOMER, status="busy")
     assert "B-party called A-party once," in summary_text(page_of(staff_client, allocation))
+
+
+def test_the_demo_shows_each_kind_of_summary_through_the_real_mirror(
+    staff_client, standin, settings
+):
+    """The showcase orders, fetched from the stand-in over HTTP and their calls found by the
+    backfill, read as their stories say."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from allocations.models import Allocation
+    from calls.services import allocation_backfill_calls
+    from exotel_standin.demo import seed_showcase
+
+    settings.A_PARTY_LABEL, settings.B_PARTY_LABEL = "Delivery agent", "Customer"
+    ids = seed_showcase(standin)
+    call_command("track", *ids, stdout=StringIO())
+    for allocation in Allocation.objects.filter(call_count__gt=0):
+        allocation_backfill_calls(allocation=allocation)
+
+    def story(order_id: str) -> str:
+        allocation = Allocation.objects.get(order_id=order_id)
+        return " ".join(summary_text(page_of(staff_client, allocation)).split())
+
+    assert "No call was attempted while the number was active" in story("100001")
+    assert "expired 2 hours ago" in story("100001")
+    called = story("100002")
+    assert re.search(
+        r"Delivery agent called Customer 3 times: \d\d:\d\d no answer, \d\d:\d\d busy, "
+        r"\d\d:\d\d talked 2 min 7 s",
+        called,
+    ), called
+    assert re.search(r"Customer called back once, \d\d:\d\d, no answer\.", called), called
+    assert re.search(
+        r"Customer called 4 times between \d\d:\d\d and \d\d:\d\d and never reached "
+        r"Delivery agent \(3 no answer, 1 failed\)",
+        story("100003"),
+    )
+    stray = story("100004")
+    assert "Delivery agent called Customer once" in stray
+    assert "1 call could not be matched to this order (same virtual number, same time)" in stray
