@@ -69,7 +69,8 @@ class CallFact:
     start: datetime | None
     status: str
     talk_seconds: int | None = None
-    total_seconds: int | None = None
+    # Why it failed, in Exotel's words. The Call Details API and the status callbacks name no
+    # reason today, so the mirror passes none; the sentence carries one when given.
     reason: str = ""
     has_recording: bool = False
 
@@ -423,7 +424,6 @@ def case_summary_for_allocation(
             start=call.start_time,
             status=call.status,
             talk_seconds=call.talk_duration,
-            total_seconds=call.duration,
             has_recording=bool(call.recording_url),
         )
         for call in calls

@@ -36,7 +36,7 @@ def test_it_tells_who_called_whom_and_what_came_of_each_call():
         [
             CallFact("A", at(14, 2), "no-answer"),
             CallFact("A", at(14, 5), "busy"),
-            CallFact("A", at(14, 9), "completed", talk_seconds=127, total_seconds=140),
+            CallFact("A", at(14, 9), "completed", talk_seconds=127),
             CallFact("B", at(14, 20), "no-answer"),
         ]
     )
@@ -227,7 +227,6 @@ facts = st.builds(
     ),
     status=st.sampled_from(STATUSES),
     talk_seconds=st.one_of(st.none(), st.integers(min_value=0, max_value=4000)),
-    total_seconds=st.one_of(st.none(), st.integers(min_value=0, max_value=5000)),
     reason=st.sampled_from(["", "wrong PIN", "number unreachable"]),
     has_recording=st.booleans(),
 )
