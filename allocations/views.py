@@ -9,8 +9,13 @@ from django.views import View
 from django.views.generic import DetailView
 from django_tables2 import RequestConfig
 
-from calls.selectors import call_list_for_allocation, call_list_with_events
+from calls.selectors import (
+    call_list_for_allocation,
+    call_list_unmatched_candidates,
+    call_list_with_events,
+)
 from calls.tables import CallTable
+from console.case_summary import case_summary_for_allocation
 from console.services import REVEALS, reveal_grant, revealed
 
 from .selectors import allocation_get_for_page, allocation_get_freshness
@@ -53,7 +58,19 @@ class AllocationDetailView(PermissionRequiredMixin, DetailView):
         )
         RequestConfig(self.request, paginate={"per_page": CALLS_PER_PAGE}).configure(table)
         calls = call_list_with_events(allocation=allocation, latest=TIMELINE_CALLS)
+        unmatched = list(
+            call_list_unmatched_candidates(allocation=allocation).values_list("sid", flat=True)
+        )
+        summary = case_summary_for_allocation(
+            allocation=allocation,
+            calls=call_list_for_allocation(allocation=allocation),
+            unmatched=len(unmatched),
+            numbers_revealed=shown["numbers"],
+            stale_after=settings.STALE_AFTER,
+        )
         context.update(
+            summary=summary,
+            unmatched_sids=unmatched,
             calls_table=table,
             timeline=allocation_timeline(allocation=allocation, calls=calls),
             earlier_calls=max(0, table.paginator.count - len(calls)),

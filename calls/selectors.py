@@ -106,3 +106,22 @@ def call_list_with_events(*, allocation: Allocation, latest: int) -> list[Call]:
         .prefetch_related("events")[:latest]
     )
     return calls[::-1]
+
+
+def call_list_unmatched_candidates(
+    *, allocation: Allocation, now: datetime | None = None
+) -> QuerySet[Call]:
+    """Unmatched calls that may belong to this allocation: on its virtual number, started
+    within its lifetime (up to now while it lasts). Oldest first."""
+    if not allocation.virtual_number or allocation.created_at is None:
+        return Call.objects.none()
+    number = allocation.virtual_number
+    return (
+        Call.objects.filter(link_state__in=UNMATCHED_STATES)
+        .filter(Q(to_number=number) | Q(from_number=number))
+        .filter(
+            start_time__gte=allocation.created_at,
+            start_time__lte=allocation.ended_at or now or timezone.now(),
+        )
+        .order_by("start_time", "id")
+    )

@@ -3,7 +3,7 @@ number."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from allocations.models import Allocation, Party
 from calls.models import Call
@@ -39,6 +39,22 @@ def allocation_search(*, query: str) -> QuerySet[Allocation]:
 
 def allocation_list_recent() -> QuerySet[Allocation]:
     return Allocation.objects.prefetch_related("parties")
+
+
+def allocation_list_with_calls(queryset: QuerySet[Allocation]) -> QuerySet[Allocation]:
+    """The same allocations with the calls each one's outcome is told from: one query for a
+    whole page of rows, however many rows and calls."""
+    calls = Call.objects.only(
+        "id",
+        "allocation_id",
+        "from_number",
+        "status",
+        "start_time",
+        "duration",
+        "talk_duration",
+        "recording_url",
+    )
+    return queryset.prefetch_related(Prefetch("calls", queryset=calls))
 
 
 def call_find_unlinked(*, query: str) -> Call | None:

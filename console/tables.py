@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 
 from allocations.models import Allocation
 
+from .case_summary import case_summary_for_allocation
 from .masking import mask_phone
 
 
@@ -20,6 +21,7 @@ class AllocationTable(tables.Table):
     created_at = tables.DateTimeColumn(verbose_name="Created", format="d M H:i")
     expires_at = tables.DateTimeColumn(verbose_name="Expires", format="d M H:i")
     call_count = tables.Column(verbose_name="Calls")
+    outcome = tables.Column(verbose_name="Outcome", empty_values=(), orderable=False)
 
     class Meta:
         model = Allocation
@@ -32,6 +34,7 @@ class AllocationTable(tables.Table):
             "created_at",
             "expires_at",
             "call_count",
+            "outcome",
         )
         order_by = ("-created_at",)
         attrs = {"class": "table"}
@@ -51,3 +54,7 @@ class AllocationTable(tables.Table):
 
         b_side = numbers(record.b_parties) or mark_safe("<em>none yet</em>")
         return format_html("{} → {}", numbers(record.a_parties), b_side)
+
+    def render_outcome(self, record: Allocation) -> str:
+        # The calls come prefetched with the page (allocation_list_with_calls).
+        return case_summary_for_allocation(allocation=record, calls=record.calls.all()).outcome

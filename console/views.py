@@ -16,7 +16,12 @@ from audit.services import access_log_record
 from .exports import allocation_csv_rows
 from .filters import AllocationFilter
 from .forms import ProfileForm
-from .selectors import allocation_list_recent, allocation_search, call_find_unlinked
+from .selectors import (
+    allocation_list_recent,
+    allocation_list_with_calls,
+    allocation_search,
+    call_find_unlinked,
+)
 from .services import profile_update
 from .tables import AllocationTable
 
@@ -54,6 +59,9 @@ class SearchView(PermissionRequiredMixin, AllocationSearchMixin, SingleTableMixi
             if not matches and (call := call_find_unlinked(query=query)):
                 return redirect(call)
         return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return allocation_list_with_calls(super().get_queryset())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

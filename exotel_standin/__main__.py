@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from .demo import run_traffic, seed_demo
+from .demo import run_traffic, seed_demo, seed_showcase
 from .server import StandIn
 
 
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Exotel stand-in on {standin.url} (account {args.account_sid})", flush=True)
     traffic = None
     if args.demo:
-        ids = seed_demo(standin)
+        ids = seed_demo(standin) + seed_showcase(standin)
         print(f"seeded {len(ids)} demo allocations", flush=True)
         if args.demo_ids_file:
             write_atomically(args.demo_ids_file, "".join(f"{gid}\n" for gid in ids))

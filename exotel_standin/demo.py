@@ -179,6 +179,87 @@ def seed_demo(
     return ids
 
 
+# A virtual number of its own, so these orders' PINs and calls meet no other allocation's.
+SHOWCASE_VN = "+914000000016"
+
+
+def seed_showcase(standin: StandIn, now: datetime | None = None) -> list[str]:
+    """A few orders whose story is known in advance, one for each kind of case summary:
+
+    - 100001: expired two hours ago without a single call;
+    - 100002: the agent called three times (no answer, busy, talked), the customer called back;
+    - 100003: the customer called four times and never got through;
+    - 100004: one answered call, and a call on the same number at the same time that matches
+      no order (its custom field names another one).
+    Returns their greenpin_ids."""
+    now = now or now_utc()
+    agent, customer = "+919811100001", "+918811100002"
+    stories: list[tuple[str, timedelta, timedelta, list[tuple[str, str, int, int]]]] = [
+        # order, created ago, lifetime, calls (caller, outcome, minutes after creation, seconds)
+        ("100001", timedelta(hours=3), timedelta(hours=1), []),
+        (
+            "100002",
+            timedelta(minutes=50),
+            timedelta(hours=3),
+            [
+                ("A", "no-answer", 5, 0),
+                ("A", "busy", 8, 0),
+                ("A", "completed", 12, 127),
+                ("B", "no-answer", 25, 0),
+            ],
+        ),
+        (
+            "100003",
+            timedelta(hours=2),
+            timedelta(hours=1),
+            [
+                ("B", "no-answer", 10, 0),
+                ("B", "no-answer", 14, 0),
+                ("B", "failed", 20, 0),
+                ("B", "no-answer", 31, 0),
+            ],
+        ),
+        ("100004", timedelta(minutes=40), timedelta(hours=2), [("A", "completed", 6, 74)]),
+    ]
+    ids = []
+    for order, ago, lifetime, calls in stories:
+        greenpin_id = f"gp_demo{order}"
+        created = now - ago
+        standin.add_allocation(
+            greenpin_id=greenpin_id,
+            virtual_number=SHOWCASE_VN,
+            pin=order[-4:],
+            from_=[agent],
+            to=[customer],
+            created_at=created,
+            expires_at=created + lifetime,
+            call_count=len(calls),
+            custom_field=f"order_id={order}",
+        )
+        for n, (side, outcome, minutes, seconds) in enumerate(calls):
+            standin.add_call(
+                sid=f"demo{order}call{n}",
+                from_=agent if side == "A" else customer,
+                to=SHOWCASE_VN,
+                status=outcome,
+                start_time=created + timedelta(minutes=minutes),
+                duration=seconds,
+                custom_field=f"order_id={order}",
+                greenpin_id=greenpin_id,
+            )
+        ids.append(greenpin_id)
+    standin.add_call(
+        sid="demo100004stray",
+        from_="+917700000009",
+        to=SHOWCASE_VN,
+        status="no-answer",
+        start_time=now - timedelta(minutes=20),
+        duration=0,
+        custom_field="order_id=100999",
+    )
+    return ids
+
+
 def _active(standin: StandIn) -> list[tuple[str, bool]]:
     now = now_utc()
     with standin.state.lock:

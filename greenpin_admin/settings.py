@@ -220,6 +220,10 @@ RECORDING_ALLOWED_PATH_PREFIX = env(
 ORDER_ID_KEY = env("ORDER_ID_KEY", default="order_id")
 PHONE_REGION = env("PHONE_REGION", default="IN")
 
+# What this deployment calls the two sides of an allocation (the caller side A, the called B).
+A_PARTY_LABEL = env("A_PARTY_LABEL", default="A-party")
+B_PARTY_LABEL = env("B_PARTY_LABEL", default="B-party")
+
 # How often an active allocation is refreshed, and how long after its expiry the final refresh runs.
 ALLOCATION_REFRESH_INTERVAL = env.int("ALLOCATION_REFRESH_INTERVAL", default=300)
 ALLOCATION_FINAL_REFRESH_DELAY = env.int("ALLOCATION_FINAL_REFRESH_DELAY", default=60)

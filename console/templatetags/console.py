@@ -47,7 +47,11 @@ def relative(value: datetime | None) -> str:
     """`in 23 minutes` or `2 hours ago`, to the nearest whole unit that matters."""
     if not value:
         return ""
-    now = timezone.now()
+    return relative_to(value, timezone.now())
+
+
+def relative_to(value: datetime, now: datetime) -> str:
+    """`relative` as seen at `now`."""
     if abs((value - now).total_seconds()) < 60:
         return "just now"
     if value > now:

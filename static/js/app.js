@@ -61,6 +61,7 @@ document.addEventListener("keydown", (event) => {
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-copy]");
   if (!button) return;
+  button.dataset.label ??= button.textContent;
   try {
     await navigator.clipboard.writeText(button.dataset.copy);
     button.textContent = "Copied";
@@ -68,5 +69,5 @@ document.addEventListener("click", async (event) => {
     button.textContent = "Copy failed";
   }
   button.setAttribute("aria-live", "polite");
-  setTimeout(() => { button.textContent = "Copy"; }, 1500);
+  setTimeout(() => { button.textContent = button.dataset.label; }, 1500);
 });

@@ -76,7 +76,7 @@ def test_the_results_table_sorts_and_pages(staff_client):
     assert [row.record.call_count for row in table.page.object_list][:2] == [4, 3]
 
 
-@pytest.mark.parametrize("size", [3, 40])
+@pytest.mark.parametrize("size", [1, 3, 40])
 def test_the_search_page_runs_a_constant_number_of_queries(
     staff_client, django_assert_num_queries, size
 ):
@@ -84,12 +84,15 @@ def test_the_search_page_runs_a_constant_number_of_queries(
         allocation = AllocationFactory(virtual_number="+914071000004")
         PartyFactory(allocation=allocation, side="A")
         PartyFactory(allocation=allocation, side="B")
+        CallFactory.create_batch(3, allocation=allocation, status="no-answer")
     search(staff_client, "warm-up")  # a session's first page also stores the time zone
-    # session, user, the single-match check, one page of allocations (no count: a lazy
-    # paginator), their parties; the user's permissions (two) and the provider alerts
+    # session, user, one page of allocations (no count: a lazy paginator), their parties,
+    # their calls (the outcome column); the user's permissions (two) and the provider alerts.
+    # A filter keeps a lone match on the results page.
     with django_assert_num_queries(8):
-        response = search(staff_client, "+914071000004")
+        response = search(staff_client, "+914071000004", status="active")
     assert response.status_code == 200
+    assert response.content.decode().count("3 calls, last: no answer") == min(size, 25)
 
 
 def test_a_call_sid_lands_on_its_allocation(staff_client, order):
