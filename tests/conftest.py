@@ -104,6 +104,17 @@ def _own_coordination_state(settings):
         backend.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """Hashing with PBKDF2's real cost would dominate every test that logs in; the production
+    hashers stay in the one settings module, and a subprocess started by a test uses them."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+
+
 # --- the run's log, searched at the end for PINs, numbers and secrets ------------------------
 
 _sensitive = logscan.Sensitive()
