@@ -66,6 +66,7 @@ class JsonFormatter(_JsonFormatter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
         kwargs.setdefault("timestamp", "time")
+        kwargs.setdefault("json_ensure_ascii", False)
         # Django attaches the request object to its request log lines: its repr is the path
         # (the webhook's carries the secret) and nothing the context fields do not say better.
         kwargs.setdefault("reserved_attrs", [*RESERVED_ATTRS, "request"])

@@ -202,7 +202,13 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers (a plain console one under DEBUG) would write its lines a
+        # second time, unformatted and unfiltered: everything goes through the root's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "urllib3": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # --- Exotel -------------------------------------------------------------------------------

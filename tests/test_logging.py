@@ -139,3 +139,26 @@ def test_the_log_search_finds_pins_numbers_and_secrets_in_any_form():
         '{"message": "at 12:04:82.0482"}',
     ]
     assert leaks(lines, sensitive, ["xb-test-token"]) == lines[:4]
+
+
+def test_under_debug_django_writes_no_second_unfiltered_line(tmp_path):
+    script = (
+        "import django; django.setup(); from django.test import Client; "
+        "from django.test.utils import setup_test_environment; setup_test_environment(); "
+        "Client().post('/webhooks/exotel/wrong-secret/')"
+    )
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "LOG_FORMAT": "json",
+        "DJANGO_SETTINGS_MODULE": "greenpin_admin.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "EXOTEL_WEBHOOK_SECRET": "right-secret",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0])["message"] == "Forbidden: /webhooks/exotel/…/"
