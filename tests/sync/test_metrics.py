@@ -58,6 +58,7 @@ def test_without_a_token_setting_there_is_no_metrics_page(client, settings):
         f"Bearer {TOKEN}\u00e9",
         "Bearer " + "A" * 10_000,
     ],
+    ids=["none", "empty", "no-token", "wrong", "lowercase", "basic", "longer", "non-ascii", "huge"],
 )
 def test_anything_but_the_token_is_refused(client, settings, header):
     settings.METRICS_TOKEN = TOKEN
