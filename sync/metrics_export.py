@@ -8,7 +8,9 @@ import logging
 import os
 from collections.abc import Iterator
 
+import amqp.exceptions
 from django.conf import settings
+from kombu.exceptions import ChannelError
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -103,18 +105,28 @@ def _queue_length(connection, queue: str) -> int | None:
     channel = connection.channel()
     try:
         return channel.queue_declare(queue=queue, passive=True).message_count
-    except Exception:  # a queue nobody declared yet (RabbitMQ) has no length
+    except (ChannelError, amqp.exceptions.NotFound):
+        return 0  # nothing was ever sent to it: nothing waits there
+    except Exception:
+        logger.warning("length of queue %s unavailable", queue, exc_info=True)
         return None
     finally:
         channel.close()
 
 
-def metrics_page() -> bytes:
-    """The whole exposition, in Prometheus text format."""
+def process_counters() -> CollectorRegistry:
+    """The counters of `sync/metrics.py`: this process's, or every process's in multiprocess
+    mode."""
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(REGISTRY)  # type: ignore[arg-type]
+    return registry
+
+
+def metrics_page() -> bytes:
+    """The whole exposition, in Prometheus text format."""
+    registry = process_counters()
     registry.register(StateCollector())
     return generate_latest(registry)

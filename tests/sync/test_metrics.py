@@ -146,8 +146,9 @@ def test_in_multiprocess_mode_every_process_is_counted(tmp_path):
     for _ in range(2):
         subprocess.run([sys.executable, "-c", count], cwd=ROOT, env=env, check=True)
     scrape = (
-        "import django; django.setup(); from sync.metrics_export import metrics_page; "
-        "print(metrics_page().decode())"
+        "import django; django.setup(); from prometheus_client import generate_latest; "
+        "from sync.metrics_export import process_counters; "
+        "print(generate_latest(process_counters()).decode())"
     )
     env["DJANGO_SETTINGS_MODULE"] = "greenpin_admin.settings"
     shown = subprocess.run(
