@@ -99,9 +99,11 @@ def _json_body(response: requests.Response) -> Any:
     try:
         return response.json()
     except ValueError:
+        # Not quoted: a body cut off mid-way is an allocation with its PIN and numbers, and
+        # this message is logged and shown on the allocation.
         raise errors.BadResponse(
             f"GreenPin API answered {response.status_code} with a body that is not JSON "
-            f"({_snippet(response.text)})",
+            f"({len(response.content)} bytes)",
             status=response.status_code,
         ) from None
 

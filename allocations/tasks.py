@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from exotel.errors import ExotelError
 
 from .models import Allocation
 from .services import allocation_refresh
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, soft_time_limit=60, time_limit=90, ignore_result=True)
@@ -19,6 +23,7 @@ def refresh_allocation(self, allocation_id: int) -> str:
     try:
         return allocation_refresh(allocation=allocation, owner=self.request.id).describe()
     except ExotelError as error:  # the credentials alert or an open circuit
+        logger.warning("allocation %s not refreshed: %s", allocation_id, error, exc_info=True)
         return f"not refreshed: {error}"
 
 
@@ -31,6 +36,7 @@ def refresh_allocations(self, allocation_ids: list[int]) -> str:
         try:
             allocation_refresh(allocation=allocation, owner=self.request.id)
         except ExotelError as error:  # the credentials alert or an open circuit
+            logger.warning("batch stopped after %d: %s", done, error, exc_info=True)
             return f"stopped after {done}: {error}"
         done += 1
     return f"{done} refreshed"

@@ -195,6 +195,7 @@ def _pull_claimed(by_sid: dict[str, Call], report: PullReport) -> None:
         except DEPLOYMENT_WIDE:
             raise
         except errors.ExotelError as error:
+            logger.warning("pulling %d calls failed: %s", len(chunk), error, exc_info=True)
             for sid in chunk:
                 _record_pull_failure(by_sid[sid], str(error))
             report.failed += len(chunk)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from sync.guard import DEPLOYMENT_WIDE
@@ -12,6 +14,8 @@ from .services import (
     call_event_record_failure,
     calls_pull,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, soft_time_limit=30, time_limit=60, ignore_result=True)
@@ -25,6 +29,7 @@ def apply_call_event(event_id: int) -> str:
     except Exception as error:
         # Recorded on the event (admins see it); the sync pass tries again a bounded number
         # of times. Raising would only make the broker redeliver the same failure.
+        logger.exception("call event %s could not be applied", event_id)
         call_event_record_failure(event=event, error=error)
         return f"failed: {error}"
     return f"applied to {call.sid}" if call else "already applied"
@@ -37,5 +42,6 @@ def pull_calls(self, call_ids: list[int]) -> str:
     try:
         report = calls_pull(calls=calls, owner=self.request.id)
     except DEPLOYMENT_WIDE as error:
+        logger.warning("pulling %d calls stopped: %s", len(calls), error, exc_info=True)
         return f"stopped: {error}"
     return f"{report.pulled} pulled, {report.failed} failed in {report.requests} requests"

@@ -26,6 +26,7 @@ from audit.models import AccessLog
 from audit.services import access_log_record
 from console.services import revealed
 from exotel.errors import ExotelError
+from sync.metrics import webhook_delivery_observed
 
 from . import client
 from .events import MalformedEvent
@@ -47,6 +48,7 @@ def exotel_webhook(request: HttpRequest, secret: str) -> HttpResponse:
     """
     expected = settings.EXOTEL_WEBHOOK_SECRET
     if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
+        webhook_delivery_observed("forbidden")
         return HttpResponseForbidden("bad webhook secret\n", content_type="text/plain")
     limit = settings.WEBHOOK_MAX_BODY_BYTES
     try:
@@ -54,16 +56,20 @@ def exotel_webhook(request: HttpRequest, secret: str) -> HttpResponse:
     except ValueError:
         declared = 0
     if declared > limit:
+        webhook_delivery_observed("too_large")
         return HttpResponse("body too large\n", status=413, content_type="text/plain")
     body = request.read(limit + 1)  # a chunked body may not declare its length
     if len(body) > limit:
+        webhook_delivery_observed("too_large")
         return HttpResponse("body too large\n", status=413, content_type="text/plain")
     try:
         payload = _payload(body, request.content_type or "")
         event, created = call_event_ingest(payload=payload)
     except (MalformedEvent, ValueError, RecursionError) as error:
         reason = "nested too deeply" if isinstance(error, RecursionError) else error
+        webhook_delivery_observed("malformed")
         return HttpResponseBadRequest(f"malformed event: {reason}\n", content_type="text/plain")
+    webhook_delivery_observed("accepted" if created else "duplicate")
     return JsonResponse({"accepted": True, "duplicate": not created, "event": event.pk})
 
 

@@ -3,9 +3,19 @@ from __future__ import annotations
 import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
-TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """The zones this machine's tz database knows, read when asked: frozen into a migration,
+    a tzdata update would look like a model change."""
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+def validate_time_zone(name: str) -> None:
+    if name not in zoneinfo.available_timezones():
+        raise ValidationError("%(name)s is not a known time zone.", params={"name": name})
 
 
 class Profile(models.Model):
@@ -16,7 +26,7 @@ class Profile(models.Model):
     )
     time_zone = models.CharField(
         max_length=64,
-        choices=TIME_ZONE_CHOICES,
+        validators=[validate_time_zone],
         default=settings.TIME_ZONE,
         help_text="Times are shown in this zone, always with the offset.",
     )

@@ -1,7 +1,7 @@
 import logging
 import os
 
-from celery import Celery, Task
+from celery import Celery, Task, signals
 from celery.exceptions import Ignore
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenpin_admin.settings")
@@ -48,3 +48,44 @@ app = Celery("greenpin_admin", task_cls=BoundedRedeliveryTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_routes = (route_task,)
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def _use_django_logging(**kwargs) -> None:
+    """Workers and beat log exactly as the web process does (format, level, context)."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
+
+# Tokens to restore the context a task ran in (an eager task runs inside a web request).
+_task_log_tokens: dict[str, object] = {}
+
+
+@signals.task_prerun.connect
+def _log_task_context(task_id=None, task=None, **kwargs) -> None:
+    from .logs import log_context_set
+
+    _task_log_tokens[task_id] = log_context_set(
+        task_id=task_id, task_name=getattr(task, "name", None)
+    )
+
+
+@signals.task_postrun.connect
+def _forget_task_context(task_id=None, **kwargs) -> None:
+    from .logs import log_context_reset
+
+    token = _task_log_tokens.pop(task_id, None)
+    if token is not None:
+        log_context_reset(token)
+
+
+@signals.worker_process_shutdown.connect
+def _forget_metrics_of_dead_child(pid=None, **kwargs) -> None:
+    """In multiprocess mode a prefork child's live gauges must go with it."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid or os.getpid())

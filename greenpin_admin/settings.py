@@ -10,12 +10,16 @@ import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
-VAR_DIR.mkdir(exist_ok=True)  # the embedded defaults (SQLite, filesystem broker) live here
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
+# Production takes its settings from the process environment (systemd's EnvironmentFile) only:
+# a stray .env in the release folder must not change a live deployment.
 PRODUCTION = env.bool("PRODUCTION", default=False)
+if not PRODUCTION:
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+    # The embedded defaults (SQLite, filesystem broker, static files) live here; production
+    # creates no folders on import (its code may sit on a read-only file system).
+    VAR_DIR.mkdir(exist_ok=True)
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 
 if PRODUCTION:
@@ -49,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of a request carries its ID.
+    "greenpin_admin.logs.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -117,8 +123,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -176,13 +183,32 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Web and Celery alike (workers take this LOGGING too): `json` writes one object per line with
+# the request, user and task each line belongs to; `plain` is for reading in a terminal.
+LOG_FORMAT = env("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "greenpin_admin.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "greenpin_admin.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers (a plain console one under DEBUG) would write its lines a
+        # second time, unformatted and unfiltered: everything goes through the root's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "urllib3": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # --- Exotel -------------------------------------------------------------------------------
@@ -233,7 +259,8 @@ SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=200)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery-broker"
-    _broker_dir.mkdir(exist_ok=True)
+    if not PRODUCTION:
+        _broker_dir.mkdir(exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
@@ -296,3 +323,23 @@ ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
 ENDED_ALLOCATION_RETENTION_DAYS = env.int("ENDED_ALLOCATION_RETENTION_DAYS", default=180)
 # An allocation page showing data older than this asks for a refresh and updates itself.
 STALE_AFTER = env.int("STALE_AFTER", default=120)
+
+# --- Operations: metrics and error reports ---------------------------------------------------
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`, and is a 404 while it is unset.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Error reports: SENTRY_DSN turns on Sentry (Django and Celery) with numbers and PINs masked.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env(
+    "SENTRY_ENVIRONMENT", default="production" if PRODUCTION else "development"
+)
+SENTRY_RELEASE = env("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from greenpin_admin.error_reports import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )

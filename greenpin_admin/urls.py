@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from calls.views import exotel_webhook
-from sync.views import HealthView, healthz
+from sync.views import HealthView, healthz, metrics
 
 urlpatterns = [
     path("", include("console.urls")),
@@ -14,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("health/", HealthView.as_view(), name="health"),
+    path("metrics", metrics, name="metrics"),
 ]

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from exotel.errors import ExotelError
 
+from .metrics import waiting_for_budget
 from .models import Lease, RateLimitWindow, RequestSlot
 
 
@@ -77,6 +78,9 @@ class Coordinator(Protocol):
     def increment(self, key: str, seconds: float) -> int:
         """Add one to a counter that expires `seconds` after it was created."""
 
+    def requests_in_window(self) -> int:
+        """How much of the shared budget the current window has used."""
+
 
 def _window_ms() -> int:
     # The margin keeps network delays from fitting one request too many into a window as
@@ -107,6 +111,12 @@ class RedisCoordinator:
 
     def block_requests(self, seconds: float) -> None:
         self._block(keys=[f"{self.prefix}exotel:blocked"], args=[max(1, int(seconds * 1000))])
+
+    def requests_in_window(self) -> int:
+        seconds, micros = self.redis.time()  # type: ignore[misc]
+        now_ms = seconds * 1000 + micros // 1000
+        key = f"{self.prefix}exotel:requests"
+        return int(self.redis.zcount(key, now_ms - _window_ms(), "+inf"))  # type: ignore[arg-type]
 
     def acquire_lease(self, name: str, seconds: float) -> str | None:
         token = uuid.uuid4().hex
@@ -150,6 +160,10 @@ class DatabaseCoordinator:
             oldest = slots.first()
             assert oldest is not None  # the window is full, so it has an oldest slot
             return max(0.001, (oldest + window - now).total_seconds())
+
+    def requests_in_window(self) -> int:
+        since = timezone.now() - timedelta(milliseconds=_window_ms())
+        return RequestSlot.objects.filter(taken_at__gt=since).count()
 
     def block_requests(self, seconds: float) -> None:
         until = timezone.now() + timedelta(seconds=seconds)
@@ -216,7 +230,8 @@ def wait_for_request_slot(*, max_wait: float | None = None, sleep=time.sleep) ->
     while (wait := coordinator().take_request_slot()) > 0:
         if waited + wait > max_wait:
             raise BudgetSpent(f"the deployment's Exotel request budget is spent for {wait:.0f} s")
-        sleep(wait)
+        with waiting_for_budget():
+            sleep(wait)
         waited += wait
 
 

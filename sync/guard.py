@@ -15,6 +15,7 @@ from django.utils import timezone
 from exotel import errors
 
 from .coordination import BudgetSpent, coordinator, wait_for_request_slot
+from .metrics import exotel_request_observed
 from .models import ProviderError, ProviderState
 
 logger = logging.getLogger(__name__)
@@ -47,18 +48,22 @@ def exotel_request(api: str, request: Callable[[], T]) -> T:
     try:
         result = request()
     except errors.AuthenticationFailed as error:
+        exotel_request_observed(api, error.kind)
         _record_auth_failure(api, error)
         raise
     except errors.RateLimited as error:
+        exotel_request_observed(api, error.kind)
         coordinator().block_requests(error.retry_after or settings.EXOTEL_BACKOFF_BASE * 10)
         _log_error(api, error)
         raise
     except errors.ExotelError as error:
+        exotel_request_observed(api, error.kind)
         if error.permanent:
             _record_success(api)  # Exotel answered sensibly about one object: it is up
         else:
             _record_failure(api, error)
         raise
+    exotel_request_observed(api, "ok")
     _record_success(api)
     return result
 

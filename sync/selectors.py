@@ -54,3 +54,38 @@ def health_snapshot() -> Health:
         providers=list(ProviderState.objects.order_by("api")),
         checked_at=now,
     )
+
+
+@dataclass
+class Backlog:
+    """The figures /metrics reads from the database at each scrape."""
+
+    due_allocations: int
+    due_calls: int
+    unapplied_events: int
+    stalest_active_age: float | None
+    last_completed_pass_age: float | None
+    providers: list[ProviderState]
+
+
+def sync_backlog() -> Backlog:
+    now = timezone.now()
+    stalest = (
+        Allocation.objects.filter(status=AllocationStatus.ACTIVE, last_synced_at__isnull=False)
+        .order_by("last_synced_at")
+        .values_list("last_synced_at", flat=True)
+        .first()
+    )
+    last_pass = (
+        SyncRun.objects.filter(outcome=SyncRun.Outcome.COMPLETED)
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    return Backlog(
+        due_allocations=Allocation.objects.filter(next_sync_at__lte=now).count(),
+        due_calls=Call.objects.filter(next_pull_at__lte=now).count(),
+        unapplied_events=CallEvent.objects.filter(applied_at__isnull=True).count(),
+        stalest_active_age=(now - stalest).total_seconds() if stalest else None,
+        last_completed_pass_age=(now - last_pass).total_seconds() if last_pass else None,
+        providers=list(ProviderState.objects.order_by("api")),
+    )

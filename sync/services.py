@@ -38,6 +38,7 @@ from exotel.errors import ExotelError
 
 from .coordination import lease
 from .guard import DEPLOYMENT_WIDE
+from .metrics import sync_pass_observed
 from .models import SyncRun
 
 logger = logging.getLogger(__name__)
@@ -135,9 +136,11 @@ def _recorded_run() -> Iterator[_RunHandle | None]:
     with lease(SYNC_LEASE_NAME, seconds=settings.CELERY_TASK_TIME_LIMIT) as held:
         if not held:
             SyncRun.objects.create(outcome=SyncRun.Outcome.SKIPPED, finished_at=timezone.now())
+            sync_pass_observed(SyncRun.Outcome.SKIPPED, None)
             yield None
             return
         run = SyncRun.objects.create()
+        started = time.monotonic()
         handle = _RunHandle()
         outcome, summary = SyncRun.Outcome.STOPPED, "crashed"
         try:
@@ -151,6 +154,7 @@ def _recorded_run() -> Iterator[_RunHandle | None]:
             SyncRun.objects.filter(pk=run.pk).update(
                 outcome=outcome, summary=summary[:4000], finished_at=timezone.now()
             )
+            sync_pass_observed(outcome, time.monotonic() - started)
 
 
 def _claim_due_allocations() -> list[list[int]]:

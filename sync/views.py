@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import hmac
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from greenpin_admin.celery import app
 
+from .metrics_export import metrics_page
 from .selectors import health_snapshot
 
 
@@ -43,3 +47,21 @@ class HealthView(UserPassesTestMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "health": health_snapshot()}
+
+
+@login_not_required
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for a scraper holding METRICS_TOKEN; not there at all without one."""
+    expected = settings.METRICS_TOKEN
+    if not expected:
+        raise Http404
+    offered = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(offered.encode(), f"Bearer {expected}".encode()):
+        response = HttpResponse(
+            "a bearer token is required\n", status=401, content_type="text/plain"
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    return HttpResponse(metrics_page(), content_type="text/plain; version=0.0.4; charset=utf-8")

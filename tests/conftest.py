@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import logging
+import os
 import uuid
 
 import pytest
+
+from tests import logscan
 
 ACCOUNT_SID = "ACtest"
 EXOBRIDGE_TOKEN = "xb-test-token"
@@ -98,3 +102,70 @@ def _own_coordination_state(settings):
     backend = coordinator()
     if isinstance(backend, RedisCoordinator):
         backend.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """Hashing with PBKDF2's real cost would dominate every test that logs in; the production
+    hashers stay in the one settings module, and a subprocess started by a test uses them."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+
+
+# --- the run's log, searched at the end for PINs, numbers and secrets ------------------------
+
+_sensitive = logscan.Sensitive()
+
+
+def pytest_sessionstart(session):
+    log_dir = session.config.rootpath / "var"
+    log_dir.mkdir(exist_ok=True)
+    session.config._greenpin_log = log_dir / f"test-run-{os.getpid()}.log"
+    session.config._greenpin_log.write_text("")
+    session.config._greenpin_log_handler = logscan.capture_to(session.config._greenpin_log)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_sensitive_values(django_db_blocker):
+    """Note every PIN and number the run stores (whatever the test), to search the log for."""
+    from django.db.models.signals import post_save
+
+    from allocations.models import Allocation, Party
+    from calls.models import Call
+
+    def allocation_saved(instance, **kwargs):
+        _sensitive.saw(pin=instance.pin)
+
+    def party_saved(instance, **kwargs):
+        _sensitive.saw(numbers=[instance.number])
+
+    def call_saved(instance, **kwargs):
+        _sensitive.saw(numbers=[instance.from_number, instance.to_number])
+
+    post_save.connect(allocation_saved, sender=Allocation, weak=False)
+    post_save.connect(party_saved, sender=Party, weak=False)
+    post_save.connect(call_saved, sender=Call, weak=False)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    path = getattr(session.config, "_greenpin_log", None)
+    if path is None:
+        return
+    handler = session.config._greenpin_log_handler
+    handler.close()
+    logging.getLogger().removeHandler(handler)
+    secrets = [EXOBRIDGE_TOKEN, API_TOKEN, "test-webhook-secret"]
+    found = logscan.leaks(path.read_text(encoding="utf-8").splitlines(), _sensitive, secrets)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if found:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if reporter:
+            reporter.write_sep("=", "PINs, numbers or secrets in the log", red=True)
+            for line in found[:50]:
+                reporter.write_line(line[:400])
+            reporter.write_line(f"{len(found)} lines; the whole log is {path}")
+    else:
+        path.unlink()

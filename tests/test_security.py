@@ -98,5 +98,20 @@ def test_pages_carry_a_strict_content_security_policy_and_no_framing(staff_clien
     assert response["X-Frame-Options"] == "DENY"
 
 
-def test_a_login_lasts_twelve_hours_by_default(settings):
-    assert settings.SESSION_COOKIE_AGE == 12 * 3600
+@pytest.mark.django_db
+def test_a_login_lasts_twelve_hours_by_default(django_user_model):
+    django_user_model.objects.create_user(username="agent", password="the-right-passphrase")
+    client = Client()
+    response = client.post(
+        "/accounts/login/", {"username": "agent", "password": "the-right-passphrase"}
+    )
+    assert response.status_code == 302
+    assert response.cookies["sessionid"]["max-age"] == 12 * 3600
+    assert client.session.get_expiry_age() == 12 * 3600
+
+
+def test_the_test_run_hashes_passwords_with_a_fast_hasher():
+    """Only the tests: logins in the suite would otherwise spend most of their time in PBKDF2."""
+    from django.contrib.auth.hashers import get_hasher
+
+    assert get_hasher().algorithm == "md5"

@@ -1,4 +1,4 @@
-"""Real Celery workers in their own processes, sharing the test database and Redis.
+"""Real Celery workers in their own processes, sharing the test database and the broker.
 
 They need PostgreSQL and Redis (CI's first pass): a worker is another process, so an
 in-memory SQLite test database or a filesystem broker cannot be shared with it.
@@ -19,14 +19,17 @@ from django.conf import settings
 from django.db import connection
 
 from tests.conftest import ACCOUNT_SID, API_KEY, API_TOKEN, EXOBRIDGE_TOKEN
+from tests.logscan import append_worker_output
 
 QUEUES = ("events", "interactive", "sync", "celery")
 
 
 def require_shared_services() -> None:
-    shared = connection.vendor == "postgresql" and settings.CELERY_BROKER_URL.startswith("redis://")
+    shared = connection.vendor == "postgresql" and settings.CELERY_BROKER_URL.startswith(
+        ("redis://", "amqp://")
+    )
     if not shared:
-        message = "needs DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://…"
+        message = "needs DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://… or amqp://…"
         if os.environ.get("REQUIRE_WORKER_TESTS"):
             pytest.fail(message)
         pytest.skip(message)
@@ -52,6 +55,8 @@ class Workers:
             "EXOTEL_BACKOFF_BASE": "0.05",
             "COORDINATION_KEY_PREFIX": settings.COORDINATION_KEY_PREFIX,
             "EXOTEL_RATE_LIMIT_PER_MINUTE": str(settings.EXOTEL_RATE_LIMIT_PER_MINUTE),
+            "COORDINATION_URL": settings.COORDINATION_URL,
+            "LOG_FORMAT": "json",
             **extra_env,
         }
         self.processes: list[subprocess.Popen] = []
@@ -101,6 +106,7 @@ class Workers:
                 process.kill()
                 out, _ = process.communicate()
             output.append(out or "")
+            append_worker_output(out or "")
         return "\n".join(output)
 
 

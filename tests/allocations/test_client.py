@@ -167,9 +167,24 @@ def test_a_body_that_does_not_validate_is_a_bad_response(field, value):
         client.parse_allocation({"response": data})
 
 
-def test_the_session_is_reused_across_requests(standin):
+def test_requests_share_one_connection(standin, monkeypatch):
+    """No new TCP (in production TLS) handshake per request: one keep-alive connection."""
+    import socket
+    from urllib.parse import urlsplit
+
     standin.add_allocation(greenpin_id="gp_a")
-    client.get_allocation("gp_a")
-    session = client._session.get()
-    client.get_allocation("gp_a")
-    assert client._session.get() is session
+    client.get_allocation("gp_a")  # whatever this process opened before does not count
+    port = urlsplit(standin.url).port
+    opened = []
+    real_connect = socket.socket.connect
+
+    def connect(sock, address):
+        if address[1] == port:
+            opened.append(address)
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    for _ in range(3):
+        assert client.get_allocation("gp_a").greenpin_id == "gp_a"
+
+    assert opened == []

@@ -63,9 +63,12 @@ def test_a_wrong_secret_is_refused_and_stores_nothing(client):
     assert not CallEvent.objects.exists()
 
 
-def test_an_unset_secret_refuses_everything(client, settings):
+@pytest.mark.parametrize("offered", ["anything", "None", "%20", "s3cret-path"])
+def test_an_unset_secret_refuses_everything(client, settings, offered):
     settings.EXOTEL_WEBHOOK_SECRET = ""
-    assert post(client, VOICE_FORM, secret="").status_code in (403, 404)
+    response = post(client, VOICE_FORM, secret=offered)
+    assert response.status_code == 403
+    assert response.content == b"bad webhook secret\n"
     assert not CallEvent.objects.exists()
 
 
