@@ -116,21 +116,23 @@ def test_a_killed_pass_frees_the_lease_within_its_length(standin, settings):
     from tests.workers import Workers
 
     require_shared_services()
-    settings.LEASE_SECONDS = 2
+    settings.LEASE_SECONDS = settings.ROW_CLAIM_SECONDS = 2
     standin.add_allocation(greenpin_id="gp_lease")
     allocation_track(greenpin_ids=["gp_lease"])
     standin.script("gp_lease", [{"delay": 30}], repeat=True)  # the pass hangs on its request
-    env = Workers(standin, {"LEASE_SECONDS": "2", "EXOTEL_READ_TIMEOUT": "60"}).env
+    env = Workers(
+        standin, {"LEASE_SECONDS": "2", "ROW_CLAIM_SECONDS": "2", "EXOTEL_READ_TIMEOUT": "60"}
+    ).env
     doomed = subprocess.Popen(
         [sys.executable, "manage.py", "sync", "-v", "0"],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
-        assert wait_until(
-            lambda: any("gp_lease" in r["path"] for r in standin.requests()), timeout=30
-        )
+        # Counted on arrival: the pass is waiting for Exotel's answer.
+        assert wait_until(lambda: standin.counts()["by_endpoint"].get("greenpin.get"), timeout=30)
         time.sleep(3)  # longer than the lease: its holder renews it while alive ...
         assert sync_pass() is None
         doomed.kill()  # ... and once killed, it lapses within the lease's length
@@ -138,8 +140,10 @@ def test_a_killed_pass_frees_the_lease_within_its_length(standin, settings):
     finally:
         if doomed.poll() is None:
             doomed.kill()
+        print(doomed.communicate()[0])  # shown by pytest when the test fails
     standin.script("gp_lease", [])
-    report = wait_until(sync_pass, timeout=5, interval=0.5)
+    time.sleep(2.5)  # the lease's length (and the row claim's): nobody renews them now
+    report = sync_pass()
 
     assert report is not None, "the dead pass still holds the lease"
     assert report.refreshed == 1
