@@ -97,7 +97,7 @@ def allocation_request_refresh(*, allocation: Allocation) -> None:
 def allocation_claim(*, allocation: Allocation, owner: str) -> bool:
     """Claim the row for one refresh; False when another owner holds it."""
     now = timezone.now()
-    until = now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    until = now + timedelta(seconds=settings.ROW_CLAIM_SECONDS)
     claimed = (
         Allocation.objects.filter(pk=allocation.pk)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_by=owner))

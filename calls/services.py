@@ -175,7 +175,7 @@ def _claim_for_pull(calls: list[Call], token: str) -> str:
         Q(pull_claimed_until__isnull=True) | Q(pull_claimed_until__lt=now) | Q(pull_claim=token)
     ).update(
         pull_claim=token,
-        pull_claimed_until=now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT),
+        pull_claimed_until=now + timedelta(seconds=settings.ROW_CLAIM_SECONDS),
     )
     return token
 

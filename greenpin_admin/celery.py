@@ -4,7 +4,10 @@ import os
 from celery import Celery, Task, signals
 from celery.exceptions import Ignore
 
+from .filesystem_broker import install as install_filesystem_broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenpin_admin.settings")
+install_filesystem_broker()
 
 logger = logging.getLogger(__name__)
 
@@ -89,3 +92,33 @@ def _forget_metrics_of_dead_child(pid=None, **kwargs) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(pid or os.getpid())
+
+
+def consumed_queues() -> list[str]:
+    from django.conf import settings
+
+    return [settings.CELERY_QUEUE_PREFIX + queue for queue in sorted({*QUEUES.values(), "celery"})]
+
+
+@signals.task_prerun.connect
+def _note_queue_taken(task=None, **extra):
+    """Every task a worker starts is a heartbeat for its queue (read by /healthz)."""
+    from sync.worker_health import worker_took_task
+
+    queue = (getattr(task.request, "delivery_info", None) or {}).get("routing_key")
+    if queue:
+        try:
+            worker_took_task(queue)
+        except Exception:  # a heartbeat must never fail the task
+            logger.exception("could not note a task taken from %s", queue)
+
+
+@signals.worker_ready.connect
+def _start_watchdog(sender=None, **extra):
+    """A prefork worker restarts itself when its pool wedges (see sync.worker_health)."""
+    from celery.concurrency.prefork import TaskPool
+
+    from sync.worker_health import start_watchdog
+
+    if isinstance(sender.pool, TaskPool):
+        start_watchdog(concurrency=sender.controller.concurrency)

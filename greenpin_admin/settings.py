@@ -257,16 +257,20 @@ SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=200)
 
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# The filesystem broker keeps messages and its exchange tables under var/ (never in the
+# working directory, which may be the repository).
+FILESYSTEM_BROKER_OPTIONS: dict[str, str | bool] = {
+    "data_folder_in": str(VAR_DIR / "celery-broker"),
+    "data_folder_out": str(VAR_DIR / "celery-broker"),
+    "control_folder": str(VAR_DIR / "celery-control"),
+    "processed_folder": str(VAR_DIR / "celery-processed"),
+    "store_processed": False,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "celery-broker"
     if not PRODUCTION:
-        _broker_dir.mkdir(exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir),
-        "data_folder_out": str(_broker_dir),
-        "processed_folder": str(VAR_DIR / "celery-processed"),
-        "store_processed": False,
-    }
+        (VAR_DIR / "celery-broker").mkdir(exist_ok=True)
+        (VAR_DIR / "celery-control").mkdir(exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = FILESYSTEM_BROKER_OPTIONS
 else:
     # Longer than any task's time limit and any countdown, so a slow task is never handed to
     # a second worker while the first still runs it.
@@ -314,6 +318,15 @@ EXOTEL_CIRCUIT_THRESHOLD = env.int("EXOTEL_CIRCUIT_THRESHOLD", default=5)
 EXOTEL_CIRCUIT_COOLDOWN = env.int("EXOTEL_CIRCUIT_COOLDOWN", default=60)
 # After a 401, requests stop deployment-wide; one trial is let through this often.
 EXOTEL_AUTH_RETRY_INTERVAL = env.int("EXOTEL_AUTH_RETRY_INTERVAL", default=300)
+# A lease (one sync pass at a time) lasts this long and is renewed every third of it while
+# its holder lives, so a killed holder frees it within this time.
+LEASE_SECONDS = env.int("LEASE_SECONDS", default=60)
+# A row claimed for one refresh or one pull is left alone by others this long (longer than a
+# refresh with its retries takes); a claim whose holder died lapses after it.
+ROW_CLAIM_SECONDS = env.int("ROW_CLAIM_SECONDS", default=120)
+# A queue holding messages that no worker has taken from for this long fails /healthz; a
+# prefork worker with a message waiting this long for a pool process restarts itself.
+WORKER_STALL_TIMEOUT = env.int("WORKER_STALL_TIMEOUT", default=120)
 # A pass stops picking up new work after this many seconds; the next pass goes on.
 SYNC_PASS_BUDGET = env.int("SYNC_PASS_BUDGET", default=180)
 

@@ -7,9 +7,13 @@ embedded default (SQLite and the filesystem broker), so no code assumes one proc
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from functools import lru_cache
 from typing import Protocol
@@ -22,6 +26,8 @@ from exotel.errors import ExotelError
 
 from .metrics import waiting_for_budget
 from .models import Lease, RateLimitWindow, RequestSlot
+
+logger = logging.getLogger(__name__)
 
 
 class BudgetSpent(ExotelError):
@@ -61,6 +67,25 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+# A mark is the Redis clock's time in ms; its age is read in the same clock.
+_MARK = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
+if ARGV[1] == '1' then redis.call('SET', KEYS[1], now, 'NX')
+else redis.call('SET', KEYS[1], now) end
+return now
+"""
+_AGE = """
+local marked = redis.call('GET', KEYS[1])
+if not marked then return -1 end
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
+return now - tonumber(marked)
+"""
 
 
 class Coordinator(Protocol):
@@ -74,6 +99,17 @@ class Coordinator(Protocol):
         """A token when this process now holds `name` for `seconds`, None when another does."""
 
     def release_lease(self, name: str, token: str) -> None: ...
+
+    def renew_lease(self, name: str, token: str, seconds: float) -> bool:
+        """Extend a lease this process still holds to `seconds` from now; False if lost."""
+
+    def mark(self, key: str, *, only_if_absent: bool = False) -> None:
+        """Note that something happened now (shared by every process)."""
+
+    def age(self, key: str) -> float | None:
+        """Seconds since `key` was marked; None if never (or forgotten)."""
+
+    def forget(self, key: str) -> None: ...
 
     def increment(self, key: str, seconds: float) -> int:
         """Add one to a counter that expires `seconds` after it was created."""
@@ -103,6 +139,9 @@ class RedisCoordinator:
         self._take = self.redis.register_script(_TAKE_SLOT)
         self._block = self.redis.register_script(_BLOCK)
         self._release = self.redis.register_script(_RELEASE)
+        self._renew = self.redis.register_script(_RENEW)
+        self._mark = self.redis.register_script(_MARK)
+        self._age = self.redis.register_script(_AGE)
 
     def take_request_slot(self) -> float:
         keys = [f"{self.prefix}exotel:requests", f"{self.prefix}exotel:blocked"]
@@ -125,6 +164,20 @@ class RedisCoordinator:
 
     def release_lease(self, name: str, token: str) -> None:
         self._release(keys=[f"{self.prefix}lease:{name}"], args=[token])
+
+    def renew_lease(self, name: str, token: str, seconds: float) -> bool:
+        key = f"{self.prefix}lease:{name}"
+        return bool(self._renew(keys=[key], args=[token, int(seconds * 1000)]))
+
+    def mark(self, key: str, *, only_if_absent: bool = False) -> None:
+        self._mark(keys=[f"{self.prefix}mark:{key}"], args=["1" if only_if_absent else "0"])
+
+    def age(self, key: str) -> float | None:
+        age_ms = int(self._age(keys=[f"{self.prefix}mark:{key}"]))
+        return None if age_ms < 0 else age_ms / 1000
+
+    def forget(self, key: str) -> None:
+        self.redis.delete(f"{self.prefix}mark:{key}")
 
     def clear(self) -> None:
         """Forget every key of this deployment (tests start from a clean slate)."""
@@ -192,6 +245,30 @@ class DatabaseCoordinator:
     def release_lease(self, name: str, token: str) -> None:
         Lease.objects.filter(name=name, token=token).delete()
 
+    def renew_lease(self, name: str, token: str, seconds: float) -> bool:
+        expires = timezone.now() + timedelta(seconds=seconds)
+        return bool(Lease.objects.filter(name=name, token=token).update(expires_at=expires))
+
+    # Marks reuse the lease table: the name, and the time of the mark in expires_at.
+    def mark(self, key: str, *, only_if_absent: bool = False) -> None:
+        name, now = f"mark:{key}", timezone.now()
+        if only_if_absent:
+            try:
+                with transaction.atomic():
+                    Lease.objects.get_or_create(name=name, defaults={"expires_at": now})
+            except IntegrityError:
+                pass  # another process marked it first
+            return
+        Lease.objects.update_or_create(name=name, defaults={"expires_at": now})
+
+    def age(self, key: str) -> float | None:
+        marked = Lease.objects.filter(name=f"mark:{key}").values_list("expires_at", flat=True)
+        at = marked.first()
+        return None if at is None else (timezone.now() - at).total_seconds()
+
+    def forget(self, key: str) -> None:
+        Lease.objects.filter(name=f"mark:{key}").delete()
+
     def increment(self, key: str, seconds: float) -> int:
         now = timezone.now()
         with transaction.atomic():
@@ -219,15 +296,39 @@ def coordinator() -> Coordinator:
     )
 
 
-def wait_for_request_slot(*, max_wait: float | None = None, sleep=time.sleep) -> None:
+# Set by a command a person runs: wait for the budget however long it takes, reporting each
+# wait, instead of giving the slot back as a worker task does.
+_patient: ContextVar[Callable[[float], None] | None] = ContextVar("patient", default=None)
+
+
+@contextmanager
+def waiting_for_budget(on_wait: Callable[[float], None]) -> Iterator[None]:
+    """Within this block, requests wait for the request budget however far off the next slot
+    is, calling `on_wait(seconds left)` about once a second (a progress bar shows it)."""
+    reset = _patient.set(on_wait)
+    try:
+        yield
+    finally:
+        _patient.reset(reset)
+
+
+def wait_for_request_slot(*, max_wait: float | None = None, sleep=None) -> None:
     """Block until the deployment-wide budget allows one more Exotel request.
 
     Raises `BudgetSpent` (without asking Exotel) when the wait would exceed `max_wait`, so a
-    task can give its worker back instead of sleeping for minutes.
+    task can give its worker back instead of sleeping for minutes; inside
+    `waiting_for_budget` it waits instead.
     """
     max_wait = settings.EXOTEL_MAX_RETRY_AFTER if max_wait is None else max_wait
+    sleep = sleep or time.sleep
+    on_wait = _patient.get()
     waited = 0.0
     while (wait := coordinator().take_request_slot()) > 0:
+        if on_wait is not None:
+            on_wait(wait)
+            # Short naps, so the countdown moves and Ctrl-C is felt at once.
+            sleep(min(wait, 1.0))
+            continue
         if waited + wait > max_wait:
             raise BudgetSpent(f"the deployment's Exotel request budget is spent for {wait:.0f} s")
         with waiting_for_budget():
@@ -236,12 +337,43 @@ def wait_for_request_slot(*, max_wait: float | None = None, sleep=time.sleep) ->
 
 
 @contextmanager
-def lease(name: str, *, seconds: float):
-    """Hold `name` for at most `seconds`; yields False (and holds nothing) if another does."""
+def lease(name: str, *, seconds: float | None = None):
+    """Hold `name` while the block runs; yields False (and holds nothing) if another does.
+
+    The lease lasts `seconds` (LEASE_SECONDS) and a thread renews it every third of that
+    while this process lives, so a holder that dies (kill -9, a lost machine) frees it
+    within `seconds`, however long a live holder keeps it.
+    """
+    seconds = settings.LEASE_SECONDS if seconds is None else seconds
     backend = coordinator()
     token = backend.acquire_lease(name, seconds)
+    if token is None:
+        yield False
+        return
+    done = threading.Event()
+    renewer = threading.Thread(
+        target=_renew_until, args=(backend, name, token, seconds, done), daemon=True
+    )
+    renewer.start()
     try:
-        yield token is not None
+        yield True
     finally:
-        if token is not None:
-            backend.release_lease(name, token)
+        done.set()
+        renewer.join()
+        backend.release_lease(name, token)
+
+
+def _renew_until(
+    backend: Coordinator, name: str, token: str, seconds: float, done: threading.Event
+) -> None:
+    from django.db import connection
+
+    try:
+        while not done.wait(seconds / 3):
+            if not backend.renew_lease(name, token, seconds):
+                logger.error("lease %s was lost; another holder may start", name)
+                return
+    except Exception:
+        logger.exception("renewing lease %s", name)
+    finally:
+        connection.close()  # this thread's own database connection (DatabaseCoordinator)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
@@ -43,8 +43,13 @@ def exotel_request(api: str, request: Callable[[], T]) -> T:
     """Send `request` (a client call) to Exotel's `api` if the deployment may, and note how
     it went. Raises `AuthenticationFailed` while the credentials alert stands and
     `CircuitOpen` while the circuit is open, both without sending anything."""
-    _may_send(api)
-    wait_for_request_slot()
+    trial = _may_send(api)
+    try:
+        wait_for_request_slot()
+    except BudgetSpent:
+        if trial is not None:
+            _give_back_trial(api, trial)  # nothing was sent: another request may try at once
+        raise
     try:
         result = request()
     except errors.AuthenticationFailed as error:
@@ -54,6 +59,9 @@ def exotel_request(api: str, request: Callable[[], T]) -> T:
     except errors.RateLimited as error:
         exotel_request_observed(api, error.kind)
         coordinator().block_requests(error.retry_after or settings.EXOTEL_BACKOFF_BASE * 10)
+        # Exotel answered, so it is up and took the credentials: the trial (if this was one)
+        # succeeded, and the 429 is the budget's business, not the breaker's.
+        _record_success(api, answered_only=True)
         _log_error(api, error)
         raise
     except errors.ExotelError as error:
@@ -68,10 +76,11 @@ def exotel_request(api: str, request: Callable[[], T]) -> T:
     return result
 
 
-def _may_send(api: str) -> None:
+def _may_send(api: str) -> datetime | None:
+    """Raise unless a request may go now; the time of the trial claim when it is the trial."""
     state = ProviderState.objects.filter(api=api).first()
     if state is None or not (state.circuit_open_until or state.auth_failed_at):
-        return
+        return None
     now = timezone.now()
     if state.circuit_open_until and state.circuit_open_until > now:
         if state.auth_failed_at:
@@ -91,23 +100,30 @@ def _may_send(api: str) -> None:
     )
     if not claimed:
         raise CircuitOpen("a trial request is under way; waiting for its outcome")
+    return now
 
 
-def _record_success(api: str) -> None:
+def _give_back_trial(api: str, claimed_at: datetime) -> None:
+    ProviderState.objects.filter(api=api, trial_started_at=claimed_at).update(trial_started_at=None)
+
+
+def _record_success(api: str, *, answered_only: bool = False) -> None:
+    """Exotel answered: close the circuit, clear the credentials alert and end any trial.
+    `answered_only` (a 429) leaves "last success" alone: nothing was fetched."""
     now = timezone.now()
-    ProviderState.objects.filter(api=api).filter(
-        Q(consecutive_failures__gt=0)
-        | Q(circuit_open_until__isnull=False)
-        | Q(auth_failed_at__isnull=False)
-        | Q(last_success_at__isnull=True)
-        | Q(last_success_at__lt=now - SUCCESS_WRITE_INTERVAL)
-    ).update(
-        consecutive_failures=0,
-        circuit_open_until=None,
-        trial_started_at=None,
-        auth_failed_at=None,
-        last_success_at=now,
-    )
+    stale = Q(consecutive_failures__gt=0) | Q(circuit_open_until__isnull=False)
+    stale |= Q(auth_failed_at__isnull=False) | Q(trial_started_at__isnull=False)
+    values: dict[str, object] = {
+        "consecutive_failures": 0,
+        "circuit_open_until": None,
+        "trial_started_at": None,
+        "auth_failed_at": None,
+    }
+    if not answered_only:
+        stale |= Q(last_success_at__isnull=True)
+        stale |= Q(last_success_at__lt=now - SUCCESS_WRITE_INTERVAL)
+        values["last_success_at"] = now
+    ProviderState.objects.filter(api=api).filter(stale).update(**values)
 
 
 def _record_failure(api: str, error: errors.ExotelError) -> None:

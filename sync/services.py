@@ -58,8 +58,13 @@ class PassReport:
     calls_failed: int = 0
     allocations_backfilled: int = 0
     dispatched: int = 0
-    stopped: str = ""
+    # part of the pass -> why it stopped (an API refused: credentials, circuit, budget)
+    stopped_parts: dict[str, str] = field(default_factory=dict)
     outcomes: list[RefreshOutcome] = field(default_factory=list)
+
+    @property
+    def stopped(self) -> str:
+        return "; ".join(f"{part}: {reason}" for part, reason in self.stopped_parts.items())
 
     def summary(self) -> str:
         text = (
@@ -70,7 +75,17 @@ class PassReport:
         )
         if self.dispatched:
             text += f"; {self.dispatched} allocations handed to workers"
-        return f"{text}; STOPPED: {self.stopped}" if self.stopped else text
+        return f"{text}; STOPPED {self.stopped}" if self.stopped_parts else text
+
+
+def _run_part(report: PassReport, part: str, work: Callable[[], object]) -> None:
+    """Run one part of a pass. An API refusing every request (credentials alert, open circuit,
+    spent budget) stops this part only: the other parts may need the other API, or none."""
+    try:
+        work()
+    except DEPLOYMENT_WIDE as error:
+        report.stopped_parts[part] = str(error)
+        logger.error("sync pass: %s stopped: %s", part, error)
 
 
 def sync_pass(
@@ -78,52 +93,60 @@ def sync_pass(
     on_start: Callable[[int], None] | None = None,
     on_outcome: Callable[[RefreshOutcome], None] | None = None,
 ) -> PassReport | None:
-    """One whole pass in this process: apply stored events, refresh due allocations, pull due
-    calls, relink, backfill. None when another pass holds the lease.
+    """One whole pass in this process: apply stored events, refresh due allocations (GreenPin
+    API), pull due calls, relink, backfill (Call API). None when another pass holds the lease.
 
-    A 401 or an open circuit stops the pass at once: they hold for every request after it.
+    Each part runs on its own: one whose API refuses every request (a 401, an open circuit, a
+    spent budget) is named in `stopped_parts` and the others go on.
     """
     with _recorded_run() as run:
         if run is None:
             return None
         report = PassReport()
-        try:
-            _apply_stored_events(report)
-            _refresh_allocations(report, on_start, on_outcome)
-            _pull_calls(report)
-            calls_relink_unmatched()
-            _backfill(report)
-        except DEPLOYMENT_WIDE as error:
-            report.stopped = str(error)
-            logger.error("sync pass stopped: %s", error)
+        _run_part(report, "events applied", partial(_apply_stored_events, report))
+        _run_part(
+            report,
+            "allocations refreshed",
+            partial(_refresh_allocations, report, on_start, on_outcome),
+        )
+        _run_part(report, "calls pulled", partial(_pull_calls, report))
+        _run_part(report, "relinking", calls_relink_unmatched)
+        _run_part(report, "backfill", partial(_backfill, report))
         run.report = report
         return report
 
 
 def sync_dispatch() -> PassReport | None:
     """The periodic pass: apply stored events here, hand due allocations and calls to the
-    workers, relink and backfill. None when another pass holds the lease."""
-    from allocations.tasks import refresh_allocations
-    from calls.tasks import pull_calls
-
+    workers, relink and backfill, each part on its own. None when another pass holds the
+    lease."""
     with _recorded_run() as run:
         if run is None:
             return None
         report = PassReport()
-        _apply_stored_events(report)
-        for batch in _claim_due_allocations():
-            transaction.on_commit(partial(refresh_allocations.delay, batch), robust=True)
-            report.dispatched += len(batch)
-        due_calls = [call.pk for call in call_list_due()]
-        if due_calls:
-            transaction.on_commit(lambda: pull_calls.delay(due_calls), robust=True)
-        calls_relink_unmatched()
-        try:
-            _backfill(report)
-        except DEPLOYMENT_WIDE as error:
-            report.stopped = str(error)
+        _run_part(report, "events applied", partial(_apply_stored_events, report))
+        _run_part(report, "allocations handed out", partial(_dispatch_allocations, report))
+        _run_part(report, "calls handed out", _dispatch_calls)
+        _run_part(report, "relinking", calls_relink_unmatched)
+        _run_part(report, "backfill", partial(_backfill, report))
         run.report = report
         return report
+
+
+def _dispatch_allocations(report: PassReport) -> None:
+    from allocations.tasks import refresh_allocations
+
+    for batch in _claim_due_allocations():
+        transaction.on_commit(partial(refresh_allocations.delay, batch), robust=True)
+        report.dispatched += len(batch)
+
+
+def _dispatch_calls() -> None:
+    from calls.tasks import pull_calls
+
+    due_calls = [call.pk for call in call_list_due()]
+    if due_calls:
+        transaction.on_commit(lambda: pull_calls.delay(due_calls), robust=True)
 
 
 class _RunHandle:
@@ -133,7 +156,7 @@ class _RunHandle:
 @contextmanager
 def _recorded_run() -> Iterator[_RunHandle | None]:
     """Hold the pass lease and write a SyncRun row for the health page."""
-    with lease(SYNC_LEASE_NAME, seconds=settings.CELERY_TASK_TIME_LIMIT) as held:
+    with lease(SYNC_LEASE_NAME) as held:
         if not held:
             SyncRun.objects.create(outcome=SyncRun.Outcome.SKIPPED, finished_at=timezone.now())
             sync_pass_observed(SyncRun.Outcome.SKIPPED, None)

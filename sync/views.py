@@ -11,17 +11,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
-from greenpin_admin.celery import app
+from greenpin_admin.celery import app, consumed_queues
 
 from .metrics_export import metrics_page
 from .selectors import health_snapshot
+from .worker_health import queue_lengths, queues_stalled
 
 
 @login_not_required
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness for load balancers: 200 when the database and the broker answer. No data."""
+    """Liveness for load balancers and orchestrators: 200 when the database and the broker
+    answer and no queue has held messages that no worker took for WORKER_STALL_TIMEOUT.
+    No data beyond which check failed."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -30,8 +33,11 @@ def healthz(request: HttpRequest) -> HttpResponse:
     try:
         with app.connection_for_write() as broker:
             broker.ensure_connection(max_retries=1, timeout=2)
+            lengths = queue_lengths(broker, consumed_queues())
     except Exception:
         return HttpResponse("broker unreachable\n", status=503, content_type="text/plain")
+    if queues_stalled(lengths):
+        return HttpResponse("workers not taking work\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
 
 

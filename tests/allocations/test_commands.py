@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -133,3 +134,72 @@ def test_a_401_stops_sync_after_one_request(standin, settings):
     assert "STOPPED" in out
     assert standin.counts()["total"] == 1
     assert not Allocation.objects.exclude(status=AllocationStatus.PENDING).exists()
+
+
+def test_track_waits_for_the_budget_instead_of_giving_up(standin, settings, tmp_path):
+    # 30 requests per 2 s window stands for 30 a minute; the wait for the next window is
+    # longer than a worker would wait, as a minute is.
+    settings.EXOTEL_RATE_LIMIT_PER_MINUTE = 900
+    settings.EXOTEL_RATE_LIMIT_WINDOW = 2
+    settings.EXOTEL_RATE_LIMIT_MARGIN = 0.1
+    settings.EXOTEL_MAX_RETRY_AFTER = 0.5
+    ids = [f"gp_pace{n:02d}" for n in range(45)]
+    for greenpin_id in ids:
+        standin.add_allocation(greenpin_id=greenpin_id)
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(ids))
+    out, err = io.StringIO(), io.StringIO()
+
+    try:
+        call_command("track", "--file", str(ids_file), stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+
+    assert code == 0, out.getvalue()
+    assert Allocation.objects.filter(status=AllocationStatus.ACTIVE).count() == 45
+    times = sorted(r["t"] for r in standin.requests() if "gp_pace" in r["path"])
+    assert len(times) == 45
+    assert max(sum(1 for t in times if start <= t < start + 2.0) for start in times) <= 30
+    assert "waiting for Exotel's rate limit: " in err.getvalue()
+
+
+def test_ctrl_c_while_waiting_for_the_budget_stops_cleanly(standin, settings, monkeypatch):
+    settings.EXOTEL_RATE_LIMIT_PER_MINUTE = 2
+    settings.EXOTEL_MAX_RETRY_AFTER = 0.5
+    for n in range(4):
+        standin.add_allocation(greenpin_id=f"gp_int{n}")
+
+    def ctrl_c(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    # Ctrl-C lands while the command sleeps, waiting for the budget.
+    monkeypatch.setattr("sync.coordination.time", SimpleNamespace(sleep=ctrl_c))
+
+    code, out = run("track", "gp_int0", "gp_int1", "gp_int2", "gp_int3")
+
+    assert code == 130
+    assert "interrupted: 2 of 4 fetched" in out
+    assert Allocation.objects.filter(status=AllocationStatus.ACTIVE).count() == 2
+    # The other two stay tracked, unclaimed and unmarked: the next sync fetches them.
+    assert set(
+        Allocation.objects.exclude(status=AllocationStatus.ACTIVE).values_list(
+            "status", "last_sync_error", "claimed_by"
+        )
+    ) == {(AllocationStatus.PENDING, "", "")}
+
+
+def test_sync_waits_for_the_budget_and_finishes(standin, settings):
+    settings.EXOTEL_RATE_LIMIT_PER_MINUTE = 150
+    settings.EXOTEL_RATE_LIMIT_WINDOW = 2
+    settings.EXOTEL_RATE_LIMIT_MARGIN = 0.1
+    settings.EXOTEL_MAX_RETRY_AFTER = 0.5
+    for n in range(8):
+        standin.add_allocation(greenpin_id=f"gp_spc{n}")
+    allocation_track(greenpin_ids=[f"gp_spc{n}" for n in range(8)])
+
+    code, out = run("sync")
+
+    assert code == 0, out
+    assert "8 allocations refreshed, 0 failed" in out
+    assert standin.busiest_window("greenpin.get", 2.0) <= 5

@@ -168,3 +168,18 @@ def test_tracking_twice_keeps_one_row():
     allocation_track(greenpin_ids=["gp_1", "gp_1", " gp_1 "])
     allocation_track(greenpin_ids=["gp_1"])
     assert Allocation.objects.filter(greenpin_id="gp_1").count() == 1
+
+
+def test_a_row_claim_lasts_its_own_setting_not_a_task_time_limit(settings):
+    from allocations.services import allocation_claim
+    from tests.factories import AllocationFactory
+
+    settings.CELERY_TASK_TIME_LIMIT = 3000  # raising a task's limit must not lengthen claims
+    settings.ROW_CLAIM_SECONDS = 30
+    allocation = AllocationFactory()
+
+    assert allocation_claim(allocation=allocation, owner="someone")
+
+    allocation.refresh_from_db()
+    left = allocation.claimed_until - timezone.now()
+    assert timedelta(seconds=25) < left <= timedelta(seconds=30)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -157,3 +160,47 @@ def test_a_spent_request_budget_stops_the_pass_without_marking_rows(synced, sett
     assert "budget" in report.stopped
     assert synced.counts()["total"] <= requests_before + 2
     assert not Allocation.objects.exclude(last_sync_error="").exists()
+
+
+@pytest.fixture
+def own_queues(settings):
+    """Queues of this test alone, emptied afterwards (no worker consumes them)."""
+    from greenpin_admin.celery import app, consumed_queues
+
+    settings.CELERY_QUEUE_PREFIX = f"hz{uuid.uuid4().hex[:8]}-"
+    yield
+    with app.connection_for_write() as connection:
+        channel = connection.channel()
+        for queue in consumed_queues():
+            with contextlib.suppress(Exception):  # never declared: nothing to purge
+                channel.queue_purge(queue)
+        channel.close()
+
+
+def test_healthz_fails_when_a_queue_holds_work_no_worker_takes(client, settings, own_queues):
+    from calls.tasks import apply_call_event
+
+    settings.WORKER_STALL_TIMEOUT = 0.2
+    assert client.get("/healthz").status_code == 200  # an empty queue is no sign of trouble
+
+    apply_call_event.apply_async(args=[1])  # no worker runs in this test
+    first = client.get("/healthz")
+    time.sleep(0.4)
+    later = client.get("/healthz")
+
+    assert first.status_code == 200  # just arrived: give the workers their time
+    assert (later.status_code, later.content) == (503, b"workers not taking work\n")
+
+
+def test_healthz_counts_from_the_last_task_a_worker_took(client, settings, own_queues):
+    from calls.tasks import apply_call_event
+    from sync.worker_health import worker_took_task
+
+    settings.WORKER_STALL_TIMEOUT = 0.5
+    apply_call_event.apply_async(args=[1])
+    client.get("/healthz")
+    time.sleep(0.3)
+    worker_took_task(f"{settings.CELERY_QUEUE_PREFIX}events")  # a busy queue that moves
+    time.sleep(0.3)
+
+    assert client.get("/healthz").status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 
@@ -109,3 +110,40 @@ def test_a_worker_killed_mid_refresh_loses_nothing(standin, settings):
     # Counted on arrival: the killed request still waits out its 5 s when the retry lands.
     assert standin.counts()["by_endpoint"]["greenpin.get"] >= 2
     assert Allocation.objects.get(pk=allocation.pk).last_sync_error == ""
+
+
+def test_a_killed_pass_frees_the_lease_within_its_length(standin, settings):
+    from tests.workers import Workers
+
+    require_shared_services()
+    settings.LEASE_SECONDS = settings.ROW_CLAIM_SECONDS = 2
+    standin.add_allocation(greenpin_id="gp_lease")
+    allocation_track(greenpin_ids=["gp_lease"])
+    standin.script("gp_lease", [{"delay": 30}], repeat=True)  # the pass hangs on its request
+    env = Workers(
+        standin, {"LEASE_SECONDS": "2", "ROW_CLAIM_SECONDS": "2", "EXOTEL_READ_TIMEOUT": "60"}
+    ).env
+    doomed = subprocess.Popen(
+        [sys.executable, "manage.py", "sync", "-v", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        # Counted on arrival: the pass is waiting for Exotel's answer.
+        assert wait_until(lambda: standin.counts()["by_endpoint"].get("greenpin.get"), timeout=30)
+        time.sleep(3)  # longer than the lease: its holder renews it while alive ...
+        assert sync_pass() is None
+        doomed.kill()  # ... and once killed, it lapses within the lease's length
+        doomed.wait()
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+        print(doomed.communicate()[0])  # shown by pytest when the test fails
+    standin.script("gp_lease", [])
+    time.sleep(2.5)  # the lease's length (and the row claim's): nobody renews them now
+    report = sync_pass()
+
+    assert report is not None, "the dead pass still holds the lease"
+    assert report.refreshed == 1
