@@ -345,9 +345,10 @@ def start_gunicorn(scale: Scale, *, workers: int = 2, threads: int = 4) -> tuple
         try:
             if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return process, url
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or its first answer is slow
             pass
         if process.poll() is not None or time.monotonic() > deadline:
+            stop(process)
             raise RuntimeError(f"gunicorn did not start; see {log}")
         time.sleep(0.3)
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from exotel.errors import ExotelError
 
-from .metrics import waiting_for_budget
+from .metrics import budget_wait_observed
 from .models import Lease, RateLimitWindow, RequestSlot
 
 logger = logging.getLogger(__name__)
@@ -327,11 +327,12 @@ def wait_for_request_slot(*, max_wait: float | None = None, sleep=None) -> None:
         if on_wait is not None:
             on_wait(wait)
             # Short naps, so the countdown moves and Ctrl-C is felt at once.
-            sleep(min(wait, 1.0))
+            with budget_wait_observed():
+                sleep(min(wait, 1.0))
             continue
         if waited + wait > max_wait:
             raise BudgetSpent(f"the deployment's Exotel request budget is spent for {wait:.0f} s")
-        with waiting_for_budget():
+        with budget_wait_observed():
             sleep(wait)
         waited += wait
 

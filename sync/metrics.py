@@ -68,7 +68,7 @@ def sync_pass_observed(outcome: str, seconds: float | None) -> None:
 
 
 @contextmanager
-def waiting_for_budget() -> Iterator[None]:
+def budget_wait_observed() -> Iterator[None]:
     BUDGET_WAITS.inc()
     BUDGET_WAITING.inc()
     try:
