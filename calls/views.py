@@ -3,6 +3,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -24,7 +25,7 @@ from django.views.generic import DetailView
 
 from audit.models import AccessLog
 from audit.services import access_log_record
-from console.services import revealed
+from console.services import REVEALS, revealed
 from exotel.errors import ExotelError
 
 from . import client
@@ -105,7 +106,7 @@ class CallDetailView(PermissionRequiredMixin, DetailView):
                 object_id=call.allocation.greenpin_id,
             )
             if call.allocation
-            else {}
+            else dict.fromkeys(REVEALS, False)
         )
         return context
 
@@ -125,7 +126,7 @@ class CallRecordingView(PermissionRequiredMixin, View):
             return HttpResponse(
                 "The recording is not available yet.\n", status=404, content_type="text/plain"
             )
-        range_header = request.headers.get("Range")
+        range_header = _plain_range(request.headers.get("Range"))
         if not client.recording_origin_allowed(call.recording_url):
             access_log_record(
                 request=request,
@@ -137,13 +138,6 @@ class CallRecordingView(PermissionRequiredMixin, View):
             return HttpResponse(
                 "This recording's address is not allowed.\n", status=502, content_type="text/plain"
             )
-        if _is_play_start(range_header):
-            access_log_record(
-                request=request,
-                action=AccessLog.Action.PLAY_RECORDING,
-                object_type="call",
-                object_id=call.sid,
-            )
         try:
             stream = client.open_recording(call.recording_url, range_header=range_header)
         except ExotelError as error:
@@ -154,15 +148,33 @@ class CallRecordingView(PermissionRequiredMixin, View):
                 status=status,
                 content_type="text/plain",
             )
+        if _serves_the_start(stream.status, stream.headers.get("Content-Range", "")):
+            access_log_record(
+                request=request,
+                action=AccessLog.Action.PLAY_RECORDING,
+                object_type="call",
+                object_id=call.sid,
+            )
         response = StreamingHttpResponse(stream.chunks(), status=stream.status)
         for name, value in stream.headers.items():
             response[name] = value
         response["Cache-Control"] = "private, no-store"
-        response["Content-Disposition"] = f'inline; filename="{call.sid}-recording"'
-
+        # A fixed name: the SID comes from outside and has no business in a header.
+        response["Content-Disposition"] = 'inline; filename="recording"'
         return response
 
 
-def _is_play_start(range_header: str | None) -> bool:
-    # A player asks for the start of the file when it begins playing; later ranges are seeks.
-    return not range_header or range_header.replace(" ", "").startswith("bytes=0-")
+# One range, in the only spelling players send; anything else asks for the whole file.
+_RANGE = re.compile(r"bytes=[0-9]{1,15}-[0-9]{0,15}|bytes=-[0-9]{1,15}")
+
+
+def _plain_range(header: str | None) -> str | None:
+    return header if header and _RANGE.fullmatch(header) else None
+
+
+def _serves_the_start(status: int, content_range: str) -> bool:
+    # A play is audited when the bytes served include the first one, whatever the request
+    # said: a player asks for the start when it begins playing, later ranges are seeks.
+    if status == 200:
+        return True
+    return re.match(r"bytes 0+-", content_range.strip(), re.IGNORECASE) is not None
