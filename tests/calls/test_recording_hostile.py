@@ -191,3 +191,52 @@ def test_genuine_recording_urls_are_rebuilt_from_their_parts(url, expected):
         )
         == expected
     )
+
+
+@pytest.fixture
+def recorded(player, standin):
+    standin.add_call(sid="c_rec", duration=30)
+    CallFactory(
+        sid="c_rec",
+        allocation=AllocationFactory(),
+        recording_url=client.get_call("c_rec").recording_url,
+    )
+    return reverse("calls:recording", args=["c_rec"])
+
+
+@pytest.mark.parametrize(
+    "range_header",
+    [None, "bytes=0-", "bytes=00-", "bytes=0000-", "BYTES=0-", "bytes=-100000000", "bytes= 0-"],
+)
+def test_every_response_that_serves_the_first_byte_is_an_audited_play(
+    player, recorded, range_header
+):
+    headers = {"HTTP_RANGE": range_header} if range_header else {}
+    response = player.get(recorded, **headers)
+    body = b"".join(response.streaming_content)
+
+    assert body[:4] == b"RIFF"  # the start of the file was served ...
+    assert AccessLog.objects.filter(action="play_recording").count() == 1  # ... and audited
+
+
+def test_a_seek_is_not_a_play(player, recorded):
+    response = player.get(recorded, HTTP_RANGE="bytes=100-199")
+    assert response.status_code == 206
+    assert not AccessLog.objects.filter(action="play_recording").exists()
+
+
+@pytest.mark.parametrize("sid", ['quote"; filename=evil.html', "crlf\r\nSet-Cookie: x=1"])
+def test_the_download_name_never_carries_the_call_sid(player, settings, listener, sid):
+    settings.EXOTEL_ACCOUNT_SID = "ACtest"
+    settings.RECORDING_ALLOWED_ORIGINS = [listener.url]
+    url = f"{listener.url}/exotelrecordings/ACtest/x.wav"
+    call = CallFactory(sid="plain", allocation=AllocationFactory(), recording_url=url)
+    # A SID stored before IDs were checked where they enter.
+    type(call).objects.filter(pk=call.pk).update(sid=sid)
+
+    response = player.get(
+        f"/calls/{sid.replace(chr(13), '%0D').replace(chr(10), '%0A')}/recording/"
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'inline; filename="recording"'
