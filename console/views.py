@@ -82,7 +82,6 @@ class ExportView(PermissionRequiredMixin, AllocationSearchMixin, FilterView):
         rows = allocation_csv_rows(
             queryset,
             full_numbers=user.has_perm("allocations.view_full_number"),
-            pins=user.has_perm("allocations.view_pin"),
         )
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
