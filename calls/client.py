@@ -18,6 +18,7 @@ from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
 from exotel import errors
+from exotel.ids import is_exotel_id
 from exotel.per_process import PerProcess
 from exotel.phones import normalize_phone
 from exotel.times import parse_exotel_time
@@ -328,6 +329,8 @@ def parse_call(call: Any) -> CallRecord:
     sid = call.get("Sid")
     if not isinstance(sid, str) or not sid.strip():
         raise errors.BadResponse("`Sid` is missing")
+    if not is_exotel_id(sid.strip()):
+        raise errors.BadResponse("`Sid` is not an ID of letters, digits, '_' or '-'")
     status = normalize_status(str(call.get("Status") or ""))
     details: dict[str, Any] = call["Details"] if isinstance(call.get("Details"), dict) else {}
     custom_field = call.get("CustomField")

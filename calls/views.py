@@ -3,6 +3,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 import re
 
 from django.conf import settings
@@ -56,7 +57,7 @@ def exotel_webhook(request: HttpRequest, secret: str) -> HttpResponse:
         declared = 0
     if declared > limit:
         return HttpResponse("body too large\n", status=413, content_type="text/plain")
-    body = request.read(limit + 1)  # a chunked body may not declare its length
+    body = _request_body(request, limit)
     if len(body) > limit:
         return HttpResponse("body too large\n", status=413, content_type="text/plain")
     try:
@@ -71,7 +72,8 @@ def exotel_webhook(request: HttpRequest, secret: str) -> HttpResponse:
 def _payload(body: bytes, content_type: str) -> dict:
     text = body.decode("utf-8")
     if content_type == "application/json" or text.lstrip().startswith("{"):
-        payload = json.loads(text)
+        # NaN, Infinity and numbers too large for a float are not JSON any store accepts.
+        payload = json.loads(text, parse_constant=_not_a_number, parse_float=_finite)
         if not isinstance(payload, dict):
             raise MalformedEvent("the JSON body is not an object")
     else:
@@ -81,6 +83,27 @@ def _payload(body: bytes, content_type: str) -> dict:
     if "\\u0000" in json.dumps(payload):
         raise MalformedEvent("the body contains a NUL character")
     return payload
+
+
+def _not_a_number(word: str) -> float:
+    raise MalformedEvent(f"{word} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise MalformedEvent(f"{text[:20]} is too large a number")
+    return number
+
+
+def _request_body(request: HttpRequest, limit: int) -> bytes:
+    """The body, at most `limit` bytes (and one more to tell it was longer). A chunked body
+    declares no length, so Django reads it as empty: it is read from the server's decoded
+    input stream instead."""
+    chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if chunked and not request.META.get("CONTENT_LENGTH"):
+        return request.META["wsgi.input"].read(limit + 1)
+    return request.read(limit + 1)
 
 
 class CallDetailView(PermissionRequiredMixin, DetailView):
