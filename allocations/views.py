@@ -12,6 +12,7 @@ from django_tables2 import RequestConfig
 from calls.selectors import call_list_for_allocation, call_list_with_events
 from calls.tables import CallTable
 from console.services import REVEALS, reveal_grant, revealed
+from console.tables import BoundedPaginator
 
 from .selectors import allocation_get_for_page, allocation_get_freshness
 from .services import allocation_request_refresh
@@ -51,7 +52,10 @@ class AllocationDetailView(PermissionRequiredMixin, DetailView):
             can_play=can_play,
             reveal=shown["numbers"],
         )
-        RequestConfig(self.request, paginate={"per_page": CALLS_PER_PAGE}).configure(table)
+        RequestConfig(
+            self.request,
+            paginate={"per_page": CALLS_PER_PAGE, "paginator_class": BoundedPaginator},
+        ).configure(table)
         calls = call_list_with_events(allocation=allocation, latest=TIMELINE_CALLS)
         context.update(
             calls_table=table,

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView
 from django_filters.views import FilterView
-from django_tables2 import LazyPaginator, SingleTableMixin
+from django_tables2 import SingleTableMixin
 
 from audit.models import AccessLog
 from audit.services import access_log_record
@@ -18,7 +18,7 @@ from .filters import AllocationFilter
 from .forms import ProfileForm
 from .selectors import allocation_list_recent, allocation_search, call_find_unlinked
 from .services import profile_update
-from .tables import AllocationTable
+from .tables import AllocationTable, BoundedLazyPaginator
 
 
 class AllocationSearchMixin:
@@ -40,7 +40,7 @@ class SearchView(PermissionRequiredMixin, AllocationSearchMixin, SingleTableMixi
     template_name = "console/search.html"
     table_class = AllocationTable
     # Counting a million rows for "page 1 of N" costs more than the page itself.
-    table_pagination = {"per_page": 25, "paginator_class": LazyPaginator}
+    table_pagination = {"per_page": 25, "paginator_class": BoundedLazyPaginator}
 
     def get(self, request, *args, **kwargs):
         query = request.GET.get("q", "").strip()
