@@ -9,7 +9,6 @@ from allocations.models import Allocation
 
 from .masking import mask_phone
 
-
 # Query parameters bound what a page may cost: no page past this (its OFFSET would overflow
 # the database's integer long before), and no more rows than this on one page.
 MAX_PAGE = 10_000
