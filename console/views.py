@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import StreamingHttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView
@@ -12,19 +13,42 @@ from django_tables2 import SingleTableMixin
 
 from audit.models import AccessLog
 from audit.services import access_log_record
+from exotel.phones import normalize_phone
 
 from .exports import allocation_csv_rows
 from .filters import AllocationFilter
 from .forms import ProfileForm
 from .selectors import allocation_list_recent, allocation_search, call_find_unlinked
-from .services import profile_update
+from .services import profile_update, search_take_slot
 from .tables import AllocationTable, BoundedLazyPaginator
 
 
 class AllocationSearchMixin:
-    """The search box's query and the filters, applied the same way for page and export."""
+    """The search box's query and the filters, applied the same way for page and export.
+
+    Searches are throttled per person, and a search for a phone number is in the audit
+    trail: without both, searching a masked number's possible digits would unmask it."""
 
     filterset_class = AllocationFilter
+
+    def dispatch(self, request, *args, **kwargs):
+        query = request.GET.get("q", "").strip()
+        if query and request.user.is_authenticated:
+            if not search_take_slot(user_id=request.user.pk):
+                return render(
+                    request,
+                    "console/throttled.html",
+                    {"limit": settings.SEARCH_RATE_LIMIT_PER_MINUTE},
+                    status=429,
+                )
+            if phone := normalize_phone(query):
+                access_log_record(
+                    request=request,
+                    action=AccessLog.Action.SEARCH_NUMBER,
+                    object_type="phone",
+                    object_id=phone,
+                )
+        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         self.query = self.request.GET.get("q", "").strip()

@@ -292,3 +292,9 @@ ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
 ENDED_ALLOCATION_RETENTION_DAYS = env.int("ENDED_ALLOCATION_RETENTION_DAYS", default=180)
 # An allocation page showing data older than this asks for a refresh and updates itself.
 STALE_AFTER = env.int("STALE_AFTER", default=120)
+
+# Hostile input: searches one person may run per minute (a search for a masked number's
+# neighbours would otherwise unmask it), and the share of the Exotel request budget that
+# GreenPin IDs first seen in call events may spend on being tracked.
+SEARCH_RATE_LIMIT_PER_MINUTE = env.int("SEARCH_RATE_LIMIT_PER_MINUTE", default=60)
+AUTO_TRACK_BUDGET_SHARE = env.float("AUTO_TRACK_BUDGET_SHARE", default=0.1)
