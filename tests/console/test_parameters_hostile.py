@@ -55,3 +55,20 @@ def test_a_page_holds_at_most_a_hundred_rows(supervisor_client):
     AllocationFactory.create_batch(120)
     page = supervisor_client.get("/", {"per_page": "100000"}).content.decode()
     assert page.count('href="/allocations/gp_test') == 100
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/?q=%00",
+        "/?q=gp%00x",
+        "/export.csv?q=%00",
+        "/audit/?object_id=%00",
+        "/admin/allocations/allocation/?q=%00",
+        "/admin/calls/call/?q=a%00",
+    ],
+)
+def test_a_nul_in_the_address_is_a_clear_400(admin_client, url):
+    response = admin_client.get(url)
+    assert response.status_code == 400
+    assert "NUL characters are not accepted" in response.content.decode()
