@@ -17,6 +17,7 @@ import requests
 from django.conf import settings
 
 from exotel import errors
+from exotel.ids import is_exotel_id
 from exotel.per_process import PerProcess
 from exotel.phones import normalize_phone
 from exotel.times import parse_exotel_time
@@ -164,7 +165,7 @@ def _parse_seed_shape(body: dict[str, Any]) -> AllocationRecord:
     if custom_field is not None and not isinstance(custom_field, str):
         raise errors.BadResponse("`custom_field` is not a string")
     return AllocationRecord(
-        greenpin_id=_text(data, "greenpin_id"),
+        greenpin_id=_exotel_id(data, "greenpin_id"),
         virtual_number=_phone(data.get("virtual_number"), "virtual_number"),
         pin=_pin(data.get("pin")),
         a_numbers=_phones(data.get("from"), "from"),
@@ -201,7 +202,7 @@ def _parse_classic_shape(body: dict[str, Any]) -> AllocationRecord:
     if transaction_id is not None and not isinstance(transaction_id, str | int):
         raise errors.BadResponse("`transaction_id` is not a string")
     return AllocationRecord(
-        greenpin_id=_text(data, "greenpin_id"),
+        greenpin_id=_exotel_id(data, "greenpin_id"),
         virtual_number=_phone(vns[0], "a.vns"),
         pin=_pin(a_side.get("pin")),
         a_numbers=_phones(a_side.get("numbers"), "a.numbers"),
@@ -214,6 +215,13 @@ def _parse_classic_shape(body: dict[str, Any]) -> AllocationRecord:
         transaction_id="" if transaction_id is None else str(transaction_id),
         raw=body,
     )
+
+
+def _exotel_id(data: dict[str, Any], key: str) -> str:
+    value = _text(data, key)
+    if not is_exotel_id(value):
+        raise errors.BadResponse(f"`{key}` is not an ID of letters, digits, '_' or '-'")
+    return value
 
 
 def _text(data: dict[str, Any], key: str) -> str:

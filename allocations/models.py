@@ -4,6 +4,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from exotel.ids import exotel_id_validator
+
 
 class AllocationStatus(models.TextChoices):
     PENDING = "pending", "Not fetched yet"
@@ -16,7 +18,9 @@ class AllocationStatus(models.TextChoices):
 class Allocation(models.Model):
     """The local mirror of one GreenPin allocation, as Exotel last described it."""
 
-    greenpin_id = models.CharField("GreenPin ID", max_length=64, unique=True)
+    greenpin_id = models.CharField(
+        "GreenPin ID", max_length=64, unique=True, validators=[exotel_id_validator]
+    )
     tenant_id = models.CharField(max_length=64)
     virtual_number = models.CharField(max_length=20, blank=True, db_index=True)
     pin = models.CharField("PIN", max_length=16, blank=True)

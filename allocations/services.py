@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from exotel import errors
 from exotel.custom_field import parse_order_id
+from exotel.ids import MAX_ID_LENGTH, is_exotel_id
 from exotel.retry import call_with_retries
 from sync.guard import DEPLOYMENT_WIDE, exotel_request
 
@@ -44,10 +45,20 @@ class RefreshOutcome:
 
 
 def allocation_track(*, greenpin_ids: Iterable[str]) -> list[Allocation]:
-    """Start mirroring these allocations: a row each (existing rows are kept), due at once."""
+    """Start mirroring these allocations: a row each (existing rows are kept), due at once.
+
+    Raises `ValueError` naming the first ID that is not the shape Exotel issues, before
+    anything is written."""
     now = timezone.now()
     tracked = []
-    for greenpin_id in dict.fromkeys(gid.strip() for gid in greenpin_ids if gid.strip()):
+    wanted = list(dict.fromkeys(gid.strip() for gid in greenpin_ids if gid.strip()))
+    for greenpin_id in wanted:
+        if not is_exotel_id(greenpin_id):
+            raise ValueError(
+                f"{greenpin_id[:80]!r} is not a GreenPin ID (letters, digits, '_', '-', "
+                f"at most {MAX_ID_LENGTH})"
+            )
+    for greenpin_id in wanted:
         allocation, _ = Allocation.objects.get_or_create(
             greenpin_id=greenpin_id,
             defaults={"tenant_id": settings.EXOTEL_TENANT_ID, "next_sync_at": now},

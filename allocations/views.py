@@ -17,6 +17,7 @@ from calls.selectors import (
 from calls.tables import CallTable
 from console.case_summary import case_summary_for_allocation
 from console.services import REVEALS, reveal_grant, revealed
+from console.tables import BoundedPaginator
 
 from .selectors import allocation_get_for_page, allocation_get_freshness
 from .services import allocation_request_refresh
@@ -56,7 +57,10 @@ class AllocationDetailView(PermissionRequiredMixin, DetailView):
             can_play=can_play,
             reveal=shown["numbers"],
         )
-        RequestConfig(self.request, paginate={"per_page": CALLS_PER_PAGE}).configure(table)
+        RequestConfig(
+            self.request,
+            paginate={"per_page": CALLS_PER_PAGE, "paginator_class": BoundedPaginator},
+        ).configure(table)
         calls = call_list_with_events(allocation=allocation, latest=TIMELINE_CALLS)
         unmatched = list(
             call_list_unmatched_candidates(allocation=allocation).values_list("sid", flat=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import django_filters
 
-from console.filters import DateRange
+from console.filters import BoundedDateRangeFilter, DateRange
 
 from .models import AccessLog
 
@@ -11,7 +11,7 @@ class AccessLogFilter(django_filters.FilterSet):
     user = django_filters.CharFilter(field_name="user__username", label="User")
     action = django_filters.ChoiceFilter(choices=AccessLog.Action.choices, empty_label="Any")
     object_id = django_filters.CharFilter(label="Object (order search, call SID, GreenPin ID)")
-    at = django_filters.DateFromToRangeFilter(label="Between", widget=DateRange())
+    at = BoundedDateRangeFilter(label="Between", widget=DateRange())
 
     class Meta:
         model = AccessLog

@@ -14,6 +14,7 @@ class AccessLog(models.Model):
         REVEAL_PIN = "reveal_pin", "Revealed a PIN"
         EXPORT = "export", "Exported data"
         RECORDING_REFUSED = "recording_refused", "Recording URL refused"
+        SEARCH_NUMBER = "search_number", "Searched a phone number"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django_filters.views import FilterView
-from django_tables2 import LazyPaginator, SingleTableMixin
+from django_tables2 import SingleTableMixin
+
+from console.tables import BoundedLazyPaginator
 
 from .filters import AccessLogFilter
 from .models import AccessLog
@@ -16,7 +18,7 @@ class AccessLogView(PermissionRequiredMixin, SingleTableMixin, FilterView):
     template_name = "audit/list.html"
     table_class = AccessLogTable
     filterset_class = AccessLogFilter
-    table_pagination = {"per_page": 50, "paginator_class": LazyPaginator}
+    table_pagination = {"per_page": 50, "paginator_class": BoundedLazyPaginator}
 
     def get_queryset(self):
         return AccessLog.objects.select_related("user").order_by("-at", "-id")

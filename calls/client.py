@@ -3,18 +3,22 @@ them. Credentials are the API key and token, never the ExoBridge token."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import requests
 from django.conf import settings
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from exotel import errors
+from exotel.ids import is_exotel_id
 from exotel.per_process import PerProcess
 from exotel.phones import normalize_phone
 from exotel.times import parse_exotel_time
@@ -126,13 +130,19 @@ def open_recording(url: str, *, range_header: str | None = None) -> RecordingStr
     """Start streaming a recording, passing `Range` through.
 
     Exotel recordings are private (since October 2024): they are fetched with the API key and
-    token. Only URLs whose origin is in RECORDING_ALLOWED_ORIGINS are fetched, and redirects are
-    not followed, so an event cannot make this server fetch an arbitrary address.
+    token. The request goes to the URL rebuilt from `recording_request_url`'s validated parts
+    (never to the stored text), and redirects are not followed, so an event cannot make this
+    server send the credentials, or any request, anywhere else.
     """
-    if not recording_origin_allowed(url):
-        raise RecordingRefused(f"recording origin not allowed: {_origin(url) or 'none'}")
+    checked = recording_request_url(
+        url,
+        allowed_origins=settings.RECORDING_ALLOWED_ORIGINS,
+        path_prefix=_recording_path_prefix(),
+    )
+    if checked is None:
+        raise RecordingRefused("recording URL refused: not a plain URL on an allowed origin")
     headers = {"Range": range_header} if range_header else {}
-    response = _send(url, None, headers=headers, stream=True)
+    response = _send(checked, None, headers=headers, stream=True)
     passed = {
         name: response.headers[name]
         for name in ("Content-Length", "Content-Range", "Accept-Ranges")
@@ -148,30 +158,84 @@ def open_recording(url: str, *, range_header: str | None = None) -> RecordingStr
 
 
 def recording_origin_allowed(url: str) -> bool:
-    """Whether `url` is one of this account's recordings on an allowed origin.
+    """Whether `url` is one of this account's recordings on an allowed origin."""
+    return (
+        recording_request_url(
+            url,
+            allowed_origins=settings.RECORDING_ALLOWED_ORIGINS,
+            path_prefix=_recording_path_prefix(),
+        )
+        is not None
+    )
 
-    The allowed origins are shared S3 endpoints that host anyone's buckets, so the path must
-    also be under this account's recordings (RECORDING_ALLOWED_PATH_PREFIX).
+
+def _recording_path_prefix() -> str:
+    # The allowed origins are shared S3 endpoints that host anyone's buckets, so the path must
+    # also be under this account's recordings.
+    return settings.RECORDING_ALLOWED_PATH_PREFIX.format(account_sid=settings.EXOTEL_ACCOUNT_SID)
+
+
+# A plain `scheme://host[:port]/path`: no userinfo, query, fragment, backslash, whitespace,
+# control or non-ASCII character can even reach the parser. Two parsers reading one URL
+# differently (urlsplit against urllib3 on `\@`) is how a check passes one host while the
+# request goes to another, so the text must be one every parser reads the same way.
+_PLAIN_URL = re.compile(
+    r"(?P<scheme>https?)://"
+    r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])"
+    r"(?::(?P<port>[1-9][0-9]{0,4}))?"
+    r"(?P<path>/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2}){0,900})"
+)
+# Escapes that would smuggle a dot segment, a separator or another escape past the path check.
+_HOSTILE_ESCAPE = re.compile(r"%(?:2e|2f|5c|25|[01][0-9a-f]|7f)", re.IGNORECASE)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def recording_request_url(
+    url: str, *, allowed_origins: Iterable[str], path_prefix: str
+) -> str | None:
+    """The URL to request for the recording at `url`, rebuilt from validated parts, or None.
+
+    None unless `url` is a plain `scheme://host[:port]/path` whose origin is one of
+    `allowed_origins` and whose path is under `path_prefix`, with no dot segment in any
+    spelling. The parts come from urllib3's parser, the one that sends the request.
     """
-    allowed = {origin.rstrip("/").lower() for origin in settings.RECORDING_ALLOWED_ORIGINS}
-    if not url or _origin(url) not in allowed:
-        return False
-    prefix = settings.RECORDING_ALLOWED_PATH_PREFIX.format(account_sid=settings.EXOTEL_ACCOUNT_SID)
-    path = urlsplit(url).path
-    return path.startswith(prefix) and ".." not in path
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return ""
-    default_port = {"http": 80, "https": 443}[parts.scheme]
+    plain = _PLAIN_URL.fullmatch(url) if isinstance(url, str) else None
+    if plain is None or _HOSTILE_ESCAPE.search(url):
+        return None
     try:
-        port = parts.port
-    except ValueError:
+        parts = parse_url(url)
+    except LocationParseError:
+        return None
+    if parts.auth or parts.query is not None or parts.fragment is not None:
+        return None
+    # The sending parser must read exactly what was checked (it also drops dot segments,
+    # which is why they are looked for in the text, before it parses).
+    scheme, host, path = plain["scheme"], plain["host"].lower(), plain["path"]
+    if (parts.scheme, (parts.host or "").lower(), parts.path) != (scheme, host, path):
+        return None
+    origin = _normal_origin(scheme, host, parts.port)
+    if origin not in {_allowed_origin(allowed) for allowed in allowed_origins}:
+        return None
+    if any(segment in ("", ".", "..") for segment in path.split("/")[1:]):
+        return None
+    if not path.startswith(path_prefix):
+        return None
+    return origin + path
+
+
+def _normal_origin(scheme: str, host: str, port: int | None) -> str:
+    shown_port = "" if port in (None, _DEFAULT_PORTS[scheme]) else f":{port}"
+    return f"{scheme}://{host.lower()}{shown_port}"
+
+
+def _allowed_origin(origin: str) -> str:
+    try:
+        parts = parse_url(origin.strip().rstrip("/"))
+    except LocationParseError:
         return ""
-    host = parts.hostname.lower()
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default_port else "")
+    if parts.scheme not in _DEFAULT_PORTS or not parts.host:
+        return ""
+    return _normal_origin(parts.scheme, parts.host, parts.port)
 
 
 def _absolute(uri: str) -> str:
@@ -265,6 +329,8 @@ def parse_call(call: Any) -> CallRecord:
     sid = call.get("Sid")
     if not isinstance(sid, str) or not sid.strip():
         raise errors.BadResponse("`Sid` is missing")
+    if not is_exotel_id(sid.strip()):
+        raise errors.BadResponse("`Sid` is not an ID of letters, digits, '_' or '-'")
     status = normalize_status(str(call.get("Status") or ""))
     details: dict[str, Any] = call["Details"] if isinstance(call.get("Details"), dict) else {}
     custom_field = call.get("CustomField")

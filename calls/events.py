@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from exotel.ids import MAX_ID_LENGTH, is_exotel_id
 from exotel.phones import normalize_phone
 from exotel.times import parse_exotel_time
 
@@ -58,7 +59,6 @@ class ParsedEvent:
 
 
 # Column widths of what is kept from an event: longer values are cut, never a database error.
-MAX_SID = 64
 MAX_TEXT = 64
 
 
@@ -70,8 +70,15 @@ def parse_event(payload: dict[str, Any]) -> ParsedEvent:
     event = _parse_greenpin(payload) if greenpin else _parse_voice(payload)
     if not event.call_sid:
         raise MalformedEvent("no call SID in the event")
-    if len(event.call_sid) > MAX_SID:
-        raise MalformedEvent(f"the call SID is longer than {MAX_SID} characters")
+    # IDs end up in URLs and headers: only the shape Exotel issues is accepted.
+    if not is_exotel_id(event.call_sid):
+        raise MalformedEvent(
+            f"the call SID is not {MAX_ID_LENGTH} or fewer letters, digits, '_' or '-'"
+        )
+    if event.greenpin_id and not is_exotel_id(event.greenpin_id):
+        raise MalformedEvent(
+            f"the GreenPin ID is not {MAX_ID_LENGTH} or fewer letters, digits, '_' or '-'"
+        )
     return event
 
 
@@ -86,7 +93,7 @@ def _parse_voice(payload: dict[str, Any]) -> ParsedEvent:
         shape="voice",
         event_type=(event_type or status)[:32],
         status=status[:16],
-        greenpin_id=_first(payload, "GreenPinId", "greenpin_id")[:MAX_TEXT],
+        greenpin_id=_first(payload, "GreenPinId", "greenpin_id"),
         from_number=_phone(_first(payload, "From")),
         to_number=_phone(_first(payload, "To")),
         start_time=_time(_first(payload, "StartTime")),
@@ -114,7 +121,7 @@ def _parse_greenpin(payload: dict[str, Any]) -> ParsedEvent:
         shape="greenpin",
         event_type=call_type[:32],
         status=status[:16],
-        greenpin_id=_first(payload, "greenpin_id")[:MAX_TEXT],
+        greenpin_id=_first(payload, "greenpin_id"),
         from_number=_phone(_first(payload, "from")),
         to_number=_phone(_first(payload, "vn", "to")),
         start_time=_time(_first(payload, "start_time")),

@@ -4,6 +4,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from exotel.ids import exotel_id_validator
+
 from .statuses import TERMINAL_STATUSES
 
 
@@ -23,7 +25,7 @@ MAX_APPLY_ATTEMPTS = 5
 class Call(models.Model):
     """One call connected through a virtual number, as events and the Call API describe it."""
 
-    sid = models.CharField("call SID", max_length=64, unique=True)
+    sid = models.CharField("call SID", max_length=64, unique=True, validators=[exotel_id_validator])
     allocation = models.ForeignKey(
         "allocations.Allocation",
         null=True,

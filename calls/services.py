@@ -24,6 +24,7 @@ from allocations.tasks import refresh_allocation
 from exotel import errors
 from exotel.custom_field import parse_order_id
 from exotel.retry import call_with_retries
+from sync.coordination import coordinator
 from sync.guard import DEPLOYMENT_WIDE, exotel_request
 
 from . import client
@@ -292,6 +293,16 @@ def _link(call: Call) -> None:
     if call.greenpin_id:
         allocation = Allocation.objects.filter(greenpin_id=call.greenpin_id).first()
         if allocation is None:
+            if not auto_track_take_slot():
+                # Over this minute's share: the call waits, unlinked, and the next pass's
+                # relinking tries again (link_checked_at stays empty).
+                call.allocation, call.link_state, call.link_checked_at = (
+                    None,
+                    LinkState.PENDING,
+                    None,
+                )
+                call.save(update_fields=["allocation", "link_state", "link_checked_at"])
+                return
             # An allocation nobody imported: mirror it from now on.
             (allocation,) = allocation_track(greenpin_ids=[call.greenpin_id])
             transaction.on_commit(lambda: refresh_allocation.delay(allocation.pk), robust=True)
@@ -307,6 +318,30 @@ def _link(call: Call) -> None:
             call.link_state = LinkState.AMBIGUOUS if candidates else LinkState.NO_CANDIDATE
     call.link_checked_at = timezone.now()
     call.save(update_fields=["allocation", "link_state", "link_checked_at"])
+
+
+AUTO_TRACK_WINDOW = 60  # seconds
+
+
+def auto_track_cap() -> int:
+    """How many GreenPin IDs first seen in events may be tracked per AUTO_TRACK_WINDOW: each
+    costs at least one GreenPin request, so a set share of the request budget."""
+    return int(settings.EXOTEL_RATE_LIMIT_PER_MINUTE * settings.AUTO_TRACK_BUDGET_SHARE)
+
+
+def auto_track_take_slot() -> bool:
+    """Count one GreenPin ID first seen in an event; False when this window's share is spent.
+
+    Counted by the deployment's coordination layer (Redis or the database), so every worker
+    shares one cap. Invented IDs sent to the webhook can therefore never spend more than the
+    share of the budget, nor create more than the cap of rows, per window."""
+    return coordinator().increment("auto-track", AUTO_TRACK_WINDOW) <= auto_track_cap()
+
+
+def auto_track_counts() -> tuple[int, int, int]:
+    """(tracked, held back, cap) in the current window, for the health page."""
+    seen, cap = coordinator().count("auto-track"), auto_track_cap()
+    return min(seen, cap), max(0, seen - cap), cap
 
 
 # --- helpers -------------------------------------------------------------------------------

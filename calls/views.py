@@ -3,6 +3,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
+import re
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -24,7 +26,7 @@ from django.views.generic import DetailView
 
 from audit.models import AccessLog
 from audit.services import access_log_record
-from console.services import revealed
+from console.services import REVEALS, revealed
 from exotel.errors import ExotelError
 from sync.metrics import webhook_delivery_observed
 
@@ -58,7 +60,7 @@ def exotel_webhook(request: HttpRequest, secret: str) -> HttpResponse:
     if declared > limit:
         webhook_delivery_observed("too_large")
         return HttpResponse("body too large\n", status=413, content_type="text/plain")
-    body = request.read(limit + 1)  # a chunked body may not declare its length
+    body = _request_body(request, limit)
     if len(body) > limit:
         webhook_delivery_observed("too_large")
         return HttpResponse("body too large\n", status=413, content_type="text/plain")
@@ -76,7 +78,8 @@ def exotel_webhook(request: HttpRequest, secret: str) -> HttpResponse:
 def _payload(body: bytes, content_type: str) -> dict:
     text = body.decode("utf-8")
     if content_type == "application/json" or text.lstrip().startswith("{"):
-        payload = json.loads(text)
+        # NaN, Infinity and numbers too large for a float are not JSON any store accepts.
+        payload = json.loads(text, parse_constant=_not_a_number, parse_float=_finite)
         if not isinstance(payload, dict):
             raise MalformedEvent("the JSON body is not an object")
     else:
@@ -86,6 +89,27 @@ def _payload(body: bytes, content_type: str) -> dict:
     if "\\u0000" in json.dumps(payload):
         raise MalformedEvent("the body contains a NUL character")
     return payload
+
+
+def _not_a_number(word: str) -> float:
+    raise MalformedEvent(f"{word} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise MalformedEvent(f"{text[:20]} is too large a number")
+    return number
+
+
+def _request_body(request: HttpRequest, limit: int) -> bytes:
+    """The body, at most `limit` bytes (and one more to tell it was longer). A chunked body
+    declares no length, so Django reads it as empty: it is read from the server's decoded
+    input stream instead."""
+    chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if chunked and not request.META.get("CONTENT_LENGTH"):
+        return request.META["wsgi.input"].read(limit + 1)
+    return request.read(limit + 1)
 
 
 class CallDetailView(PermissionRequiredMixin, DetailView):
@@ -111,7 +135,7 @@ class CallDetailView(PermissionRequiredMixin, DetailView):
                 object_id=call.allocation.greenpin_id,
             )
             if call.allocation
-            else {}
+            else dict.fromkeys(REVEALS, False)
         )
         return context
 
@@ -131,7 +155,7 @@ class CallRecordingView(PermissionRequiredMixin, View):
             return HttpResponse(
                 "The recording is not available yet.\n", status=404, content_type="text/plain"
             )
-        range_header = request.headers.get("Range")
+        range_header = _plain_range(request.headers.get("Range"))
         if not client.recording_origin_allowed(call.recording_url):
             access_log_record(
                 request=request,
@@ -143,13 +167,6 @@ class CallRecordingView(PermissionRequiredMixin, View):
             return HttpResponse(
                 "This recording's address is not allowed.\n", status=502, content_type="text/plain"
             )
-        if _is_play_start(range_header):
-            access_log_record(
-                request=request,
-                action=AccessLog.Action.PLAY_RECORDING,
-                object_type="call",
-                object_id=call.sid,
-            )
         try:
             stream = client.open_recording(call.recording_url, range_header=range_header)
         except ExotelError as error:
@@ -160,15 +177,33 @@ class CallRecordingView(PermissionRequiredMixin, View):
                 status=status,
                 content_type="text/plain",
             )
+        if _serves_the_start(stream.status, stream.headers.get("Content-Range", "")):
+            access_log_record(
+                request=request,
+                action=AccessLog.Action.PLAY_RECORDING,
+                object_type="call",
+                object_id=call.sid,
+            )
         response = StreamingHttpResponse(stream.chunks(), status=stream.status)
         for name, value in stream.headers.items():
             response[name] = value
         response["Cache-Control"] = "private, no-store"
-        response["Content-Disposition"] = f'inline; filename="{call.sid}-recording"'
-
+        # A fixed name: the SID comes from outside and has no business in a header.
+        response["Content-Disposition"] = 'inline; filename="recording"'
         return response
 
 
-def _is_play_start(range_header: str | None) -> bool:
-    # A player asks for the start of the file when it begins playing; later ranges are seeks.
-    return not range_header or range_header.replace(" ", "").startswith("bytes=0-")
+# One range, in the only spelling players send; anything else asks for the whole file.
+_RANGE = re.compile(r"bytes=[0-9]{1,15}-[0-9]{0,15}|bytes=-[0-9]{1,15}")
+
+
+def _plain_range(header: str | None) -> str | None:
+    return header if header and _RANGE.fullmatch(header) else None
+
+
+def _serves_the_start(status: int, content_range: str) -> bool:
+    # A play is audited when the bytes served include the first one, whatever the request
+    # said: a player asks for the start when it begins playing, later ranges are seeks.
+    if status == 200:
+        return True
+    return re.match(r"bytes 0+-", content_range.strip(), re.IGNORECASE) is not None

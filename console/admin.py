@@ -13,7 +13,6 @@ from exotel.phones import normalize_phone
 from .masking import mask_phone, mask_pin
 
 NUMBER_PERMISSION = "allocations.view_full_number"
-PIN_PERMISSION = "allocations.view_pin"
 
 
 class PhoneNumberSearchMixin:
@@ -44,9 +43,9 @@ def _masked_display(name: str, mask, label: str):
 
 
 class MaskingAdminMixin:
-    """Shows `number_fields` and `pin_fields` masked (`+91 99XXX XX345`, `••••`) to admin users
-    without the reveal permissions, in lists and forms alike; for them such fields are also
-    read-only. `<name>_masked` displays are generated for each."""
+    """Shows `number_fields` masked (`+91 99XXX XX345`) to admin users without the reveal
+    permission and `pin_fields` masked (`••••`) to everyone, in lists and forms alike; masked
+    fields are also read-only. `<name>_masked` displays are generated for each."""
 
     number_fields: tuple[str, ...] = ()
     pin_fields: tuple[str, ...] = ()
@@ -66,7 +65,9 @@ class MaskingAdminMixin:
 
     def _shown(self, request, names):
         numbers = request.user.has_perm(NUMBER_PERMISSION)
-        pins = request.user.has_perm(PIN_PERMISSION)
+        # No admin page shows a PIN, whoever looks: a PIN is a live secret, revealed only on
+        # the allocation page, one at a time and audited.
+        pins = False
         shown = []
         for name in names:
             if name in self.payload_fields and not (numbers and pins):

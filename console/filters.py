@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import date
+
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 
 from allocations.models import Allocation, AllocationStatus
@@ -24,14 +27,36 @@ class DateRange(django_filters.widgets.DateRangeWidget):
         return context
 
 
+# Dates a person may filter on; 0001-01-01 in a zone east of UTC is before year 1 in UTC,
+# which no datetime can hold.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(9998, 12, 31)
+
+
+class BoundedDateRangeField(django_filters.fields.DateRangeField):
+    def compress(self, data_list):
+        for day in data_list or ():
+            if day and not EARLIEST_DATE <= day <= LATEST_DATE:
+                raise forms.ValidationError(
+                    f"Dates go from {EARLIEST_DATE:%Y-%m-%d} to {LATEST_DATE:%Y-%m-%d}."
+                )
+        return super().compress(data_list)
+
+
+class BoundedDateRangeFilter(django_filters.DateFromToRangeFilter):
+    """From one date to another, within dates any time zone can convert."""
+
+    field_class = BoundedDateRangeField
+
+
 class AllocationFilter(django_filters.FilterSet):
     """The filters beside the search box; each is an indexed condition or an EXISTS."""
 
     status = django_filters.ChoiceFilter(choices=AllocationStatus.choices, empty_label="Any")
-    created = django_filters.DateFromToRangeFilter(
+    created = BoundedDateRangeFilter(
         field_name="created_at", label="Created between", widget=DateRange()
     )
-    expires = django_filters.DateFromToRangeFilter(
+    expires = BoundedDateRangeFilter(
         field_name="expires_at", label="Expires between", widget=DateRange()
     )
     has_calls = django_filters.ChoiceFilter(

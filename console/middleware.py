@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.http import HttpResponseBadRequest
 from django.utils import timezone
 
 SESSION_KEY = "console_time_zone"
@@ -27,4 +28,21 @@ class UserTimeZoneMiddleware:
             timezone.activate(zoneinfo.ZoneInfo(name))
         else:
             timezone.deactivate()
+        return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """A NUL character in the query string is a 400. No identifier contains one, PostgreSQL's
+    text cannot hold one, and a view reading `request.GET` directly (the search box, admin's
+    search) would otherwise pass it to the database. Forms already refuse NUL in posted
+    fields."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or "\x00" in value for key, value in request.GET.items()):
+            return HttpResponseBadRequest(
+                "NUL characters are not accepted in the address.\n", content_type="text/plain"
+            )
         return self.get_response(request)

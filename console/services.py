@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from audit.models import AccessLog
@@ -41,6 +42,16 @@ def revealed(*, request: HttpRequest, object_type: str, object_id: str) -> dict[
         and request.user.has_perm(permission)
         for what, (permission, _) in REVEALS.items()
     }
+
+
+def search_take_slot(*, user_id: int) -> bool:
+    """Count one search by this person; False once they are over SEARCH_RATE_LIMIT_PER_MINUTE
+    in the current minute. Counted for the whole deployment, not per process, so spreading
+    requests over web processes gains nothing."""
+    from sync.coordination import coordinator
+
+    count = coordinator().increment(f"search:{user_id}", 60)
+    return count <= settings.SEARCH_RATE_LIMIT_PER_MINUTE
 
 
 def profile_update(*, request: HttpRequest, time_zone: str) -> Profile:

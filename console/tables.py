@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.core.paginator import EmptyPage, Paginator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -8,6 +9,30 @@ from allocations.models import Allocation
 
 from .case_summary import case_summary_for_allocation
 from .masking import mask_phone
+
+# Query parameters bound what a page may cost: no page past this (its OFFSET would overflow
+# the database's integer long before), and no more rows than this on one page.
+MAX_PAGE = 10_000
+MAX_PER_PAGE = 100
+
+
+class _Bounded:
+    def __init__(self, object_list, per_page, *args, **kwargs):
+        super().__init__(object_list, min(max(1, int(per_page)), MAX_PER_PAGE), *args, **kwargs)
+
+    def validate_number(self, number):
+        number = super().validate_number(number)
+        if number > MAX_PAGE:
+            raise EmptyPage(f"there is no page past {MAX_PAGE}")
+        return number
+
+
+class BoundedLazyPaginator(_Bounded, tables.LazyPaginator):
+    """A paginator that never counts the rows (a million take longer than the page)."""
+
+
+class BoundedPaginator(_Bounded, Paginator):
+    """A paginator with a page count, for short lists."""
 
 
 class AllocationTable(tables.Table):

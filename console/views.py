@@ -1,17 +1,19 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import StreamingHttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView
 from django_filters.views import FilterView
-from django_tables2 import LazyPaginator, SingleTableMixin
+from django_tables2 import SingleTableMixin
 
 from audit.models import AccessLog
 from audit.services import access_log_record
+from exotel.phones import normalize_phone
 
 from .exports import allocation_csv_rows
 from .filters import AllocationFilter
@@ -22,14 +24,36 @@ from .selectors import (
     allocation_search,
     call_find_unlinked,
 )
-from .services import profile_update
-from .tables import AllocationTable
+from .services import profile_update, search_take_slot
+from .tables import AllocationTable, BoundedLazyPaginator
 
 
 class AllocationSearchMixin:
-    """The search box's query and the filters, applied the same way for page and export."""
+    """The search box's query and the filters, applied the same way for page and export.
+
+    Searches are throttled per person, and a search for a phone number is in the audit
+    trail: without both, searching a masked number's possible digits would unmask it."""
 
     filterset_class = AllocationFilter
+
+    def dispatch(self, request, *args, **kwargs):
+        query = request.GET.get("q", "").strip()
+        if query and request.user.is_authenticated:
+            if not search_take_slot(user_id=request.user.pk):
+                return render(
+                    request,
+                    "console/throttled.html",
+                    {"limit": settings.SEARCH_RATE_LIMIT_PER_MINUTE},
+                    status=429,
+                )
+            if phone := normalize_phone(query):
+                access_log_record(
+                    request=request,
+                    action=AccessLog.Action.SEARCH_NUMBER,
+                    object_type="phone",
+                    object_id=phone,
+                )
+        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         self.query = self.request.GET.get("q", "").strip()
@@ -45,7 +69,7 @@ class SearchView(PermissionRequiredMixin, AllocationSearchMixin, SingleTableMixi
     template_name = "console/search.html"
     table_class = AllocationTable
     # Counting a million rows for "page 1 of N" costs more than the page itself.
-    table_pagination = {"per_page": 25, "paginator_class": LazyPaginator}
+    table_pagination = {"per_page": 25, "paginator_class": BoundedLazyPaginator}
 
     def get(self, request, *args, **kwargs):
         query = request.GET.get("q", "").strip()
@@ -90,7 +114,6 @@ class ExportView(PermissionRequiredMixin, AllocationSearchMixin, FilterView):
         rows = allocation_csv_rows(
             queryset,
             full_numbers=user.has_perm("allocations.view_full_number"),
-            pins=user.has_perm("allocations.view_pin"),
         )
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "greenpin_admin.logs.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "console.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -356,3 +357,9 @@ if SENTRY_DSN:
         release=SENTRY_RELEASE,
         traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
     )
+
+# Hostile input: searches one person may run per minute (a search for a masked number's
+# neighbours would otherwise unmask it), and the share of the Exotel request budget that
+# GreenPin IDs first seen in call events may spend on being tracked.
+SEARCH_RATE_LIMIT_PER_MINUTE = env.int("SEARCH_RATE_LIMIT_PER_MINUTE", default=60)
+AUTO_TRACK_BUDGET_SHARE = env.float("AUTO_TRACK_BUDGET_SHARE", default=0.1)

@@ -10,6 +10,8 @@ urlpatterns = [
     path("calls/", include("calls.urls")),
     path("audit/", include("audit.urls")),
     path("webhooks/exotel/<str:secret>/", exotel_webhook, name="exotel-webhook"),
+    # Without the slash too: redirecting a POST would lose its body.
+    path("webhooks/exotel/<str:secret>", exotel_webhook),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -117,6 +117,9 @@ class Coordinator(Protocol):
     def requests_in_window(self) -> int:
         """How much of the shared budget the current window has used."""
 
+    def count(self, key: str) -> int:
+        """A counter's value now (0 once it has expired)."""
+
 
 def _window_ms() -> int:
     # The margin keeps network delays from fitting one request too many into a window as
@@ -192,6 +195,10 @@ class RedisCoordinator:
             pipe.expire(full_key, int(seconds), nx=True)
             count, _ = pipe.execute()
         return int(count)
+
+    def count(self, key: str) -> int:
+        value = cast("bytes | None", self.redis.get(f"{self.prefix}count:{key}"))
+        return int(value) if value else 0
 
 
 class DatabaseCoordinator:
@@ -281,6 +288,10 @@ class DatabaseCoordinator:
             lease.token = str(int(lease.token) + 1)
             lease.save(update_fields=["token", "expires_at"])
         return int(lease.token)
+
+    def count(self, key: str) -> int:
+        lease = Lease.objects.filter(name=f"count:{key}", expires_at__gt=timezone.now()).first()
+        return int(lease.token) if lease else 0
 
 
 @lru_cache(maxsize=4)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from allocations.models import Allocation, AllocationStatus
 from calls.models import UNMATCHED_STATES, Call, CallEvent
+from calls.services import auto_track_counts
 
 from .models import ProviderError, ProviderState, SyncRun
 
@@ -26,6 +27,10 @@ class Health:
     errors_last_hour: list[dict]
     providers: list[ProviderState]
     checked_at: datetime
+    # GreenPin IDs first seen in call events this minute: tracked, held back, the cap
+    auto_tracked: int = 0
+    auto_track_held_back: int = 0
+    auto_track_cap: int = 0
 
     @property
     def has_alert(self) -> bool:
@@ -34,7 +39,11 @@ class Health:
 
 def health_snapshot() -> Health:
     now = timezone.now()
+    tracked, held_back, cap = auto_track_counts()
     return Health(
+        auto_tracked=tracked,
+        auto_track_held_back=held_back,
+        auto_track_cap=cap,
         last_completed_run=SyncRun.objects.filter(outcome=SyncRun.Outcome.COMPLETED).first(),
         last_run=SyncRun.objects.exclude(outcome=SyncRun.Outcome.SKIPPED).first(),
         due_allocations=Allocation.objects.filter(next_sync_at__lte=now).count(),

@@ -165,3 +165,14 @@ def test_a_recording_that_is_not_audio_is_served_as_an_opaque_download(player, s
     assert response["Content-Type"] == "application/octet-stream"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"].startswith("inline")
+
+
+def test_an_unmatched_calls_page_renders_and_search_leads_there(player):
+    CallFactory(sid="lonely1", allocation=None, link_state="no_candidate")
+
+    landing = player.get("/?q=lonely1", follow=True)
+
+    assert landing.status_code == 200
+    assert landing.redirect_chain == [("/calls/lonely1/", 302)]
+    assert "Not linked to an allocation" in landing.content.decode()
+    assert "+91 99XXX XX345" in landing.content.decode()

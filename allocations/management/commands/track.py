@@ -34,7 +34,10 @@ class Command(BaseCommand):
             except OSError as error:
                 raise CommandError(f"cannot read {file}: {error}") from error
             ids += [line.split("#", 1)[0].strip() for line in lines]
-        allocations = allocation_track(greenpin_ids=ids)
+        try:
+            allocations = allocation_track(greenpin_ids=ids)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         if not allocations:
             raise CommandError("no GreenPin IDs given")
 
