@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import random
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -14,20 +13,22 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from exotel import errors
+from exotel import errors, greenpin
+from exotel.coordination import coordinator
 from exotel.custom_field import parse_order_id
+from exotel.greenpin import AllocationRecord
+from exotel.http import backoff_delay, call_with_retries
 from exotel.ids import MAX_ID_LENGTH, is_exotel_id
-from exotel.retry import call_with_retries
-from sync.guard import DEPLOYMENT_WIDE, exotel_request
+from exotel.request_guard import DEPLOYMENT_WIDE, exotel_request
 
-from . import client
-from .client import AllocationRecord
 from .models import Allocation, AllocationStatus, Party
 
 logger = logging.getLogger(__name__)
 
 ENDED_STATUSES = {AllocationStatus.EXPIRED, AllocationStatus.DELETED}
 REFRESH_REQUEST_WINDOW = 20  # seconds
+# Failed refreshes come round again near their backoff step, not anywhere below it.
+RESCHEDULE_SPREAD = (0.8, 1.2)
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,6 @@ def allocation_refresh(
 def allocation_request_refresh(*, allocation: Allocation) -> None:
     """Ask a worker to refresh this allocation soon (someone is looking at it). Requests for
     one allocation within REFRESH_REQUEST_WINDOW are one request."""
-    from sync.coordination import coordinator
-
     from .tasks import refresh_allocation
 
     if coordinator().acquire_lease(f"refresh-request:{allocation.pk}", REFRESH_REQUEST_WINDOW):
@@ -122,7 +121,7 @@ def _refresh_claimed(allocation: Allocation, sleep) -> RefreshOutcome:
     try:
         record = call_with_retries(
             lambda: exotel_request(
-                "greenpin", lambda: client.get_allocation(allocation.greenpin_id)
+                "greenpin", lambda: greenpin.get_allocation(allocation.greenpin_id)
             ),
             **kwargs,
         )
@@ -222,9 +221,10 @@ def _next_sync_after_failure(
         return None
     if isinstance(error, errors.RateLimited) and error.retry_after:
         return now + timedelta(seconds=error.retry_after)
-    cap = settings.ALLOCATION_REFRESH_INTERVAL
-    delay = min(cap, 15 * 2 ** (failures - 1))
-    return now + timedelta(seconds=delay * random.uniform(0.8, 1.2))
+    delay = backoff_delay(
+        failures, base=15, cap=settings.ALLOCATION_REFRESH_INTERVAL, spread=RESCHEDULE_SPREAD
+    )
+    return now + timedelta(seconds=delay)
 
 
 def _replace_parties(allocation: Allocation, side: str, numbers: tuple[str, ...]) -> None:

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from exotel.call_statuses import TERMINAL_STATUSES, normalize_status
 from exotel.ids import MAX_ID_LENGTH, is_exotel_id
 from exotel.phones import normalize_phone
 from exotel.times import parse_exotel_time
-
-from .statuses import TERMINAL_STATUSES, normalize_status
 
 # GreenPin's `call_type` and `dial_call_status` words, onto the Voice statuses.
 GREENPIN_CALL_TYPES = {

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,18 +20,17 @@ from django.utils import timezone
 from allocations.models import Allocation
 from allocations.services import allocation_track
 from allocations.tasks import refresh_allocation
-from exotel import errors
+from exotel import call_api, errors
+from exotel.call_api import CallRecord
+from exotel.call_statuses import STATUS_RANK, TERMINAL_STATUSES
+from exotel.coordination import coordinator
 from exotel.custom_field import parse_order_id
-from exotel.retry import call_with_retries
-from sync.coordination import coordinator
-from sync.guard import DEPLOYMENT_WIDE, exotel_request
+from exotel.http import backoff_delay, call_with_retries
+from exotel.request_guard import DEPLOYMENT_WIDE, exotel_request
 
-from . import client
-from .client import CallRecord
 from .events import ParsedEvent, parse_event
 from .models import Call, CallEvent, LinkState
 from .selectors import allocation_candidates_for_call, call_list_to_relink
-from .statuses import STATUS_RANK, TERMINAL_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -183,15 +181,15 @@ def _claim_for_pull(calls: list[Call], token: str) -> str:
 
 def _pull_claimed(by_sid: dict[str, Call], report: PullReport) -> None:
     sids = list(by_sid)
-    for start in range(0, len(sids), client.BULK_LIMIT):
-        chunk = sids[start : start + client.BULK_LIMIT]
+    for start in range(0, len(sids), call_api.BULK_LIMIT):
+        chunk = sids[start : start + call_api.BULK_LIMIT]
         report.requests += 1
         try:
             if len(chunk) == 1:
-                one = partial(client.get_call, chunk[0])
+                one = partial(call_api.get_call, chunk[0])
                 records = [call_with_retries(partial(exotel_request, "calls", one))]
             else:
-                many = partial(client.get_calls, chunk)
+                many = partial(call_api.get_calls, chunk)
                 records = call_with_retries(partial(exotel_request, "calls", many))
         except DEPLOYMENT_WIDE:
             raise
@@ -232,7 +230,7 @@ def allocation_backfill_calls(*, allocation: Allocation) -> int:
         while since < until:
             window_end = min(until, since + BACKFILL_WINDOW)
             listing = partial(
-                client.list_calls,
+                call_api.list_calls,
                 phone_number=allocation.virtual_number,
                 since=since,
                 until=window_end,
@@ -387,8 +385,13 @@ def _next_pull(call: Call, now: datetime) -> datetime | None:
         deadline = started + PULL_GIVE_UP_AFTER
     if now >= deadline:
         return None
-    delay = min(PULL_BACKOFF_CAP, PULL_BACKOFF_START * 2 ** min(call.pull_attempts, 10))
-    return min(deadline, now + timedelta(seconds=delay * random.uniform(0.8, 1.2)))
+    delay = backoff_delay(
+        min(call.pull_attempts, 10) + 1,
+        base=PULL_BACKOFF_START,
+        cap=PULL_BACKOFF_CAP,
+        spread=(0.8, 1.2),
+    )
+    return min(deadline, now + timedelta(seconds=delay))
 
 
 @transaction.atomic

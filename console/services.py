@@ -48,7 +48,7 @@ def search_take_slot(*, user_id: int) -> bool:
     """Count one search by this person; False once they are over SEARCH_RATE_LIMIT_PER_MINUTE
     in the current minute. Counted for the whole deployment, not per process, so spreading
     requests over web processes gains nothing."""
-    from sync.coordination import coordinator
+    from exotel.coordination import coordinator
 
     count = coordinator().increment(f"search:{user_id}", 60)
     return count <= settings.SEARCH_RATE_LIMIT_PER_MINUTE

@@ -39,7 +39,7 @@ class BoundedRedeliveryTask(Task):
     max_deliveries = 3
 
     def before_start(self, task_id, args, kwargs):
-        from sync.coordination import coordinator
+        from exotel.coordination import coordinator
 
         deliveries = coordinator().increment(f"task-deliveries:{task_id}", 24 * 3600)
         if deliveries > self.max_deliveries:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "django_celery_beat",
+    "exotel",
     "allocations",
     "calls",
     "console",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
-from .guard import alerts
+from exotel.request_guard import alerts
 
 
 def provider_alerts(request) -> dict:

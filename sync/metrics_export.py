@@ -15,9 +15,9 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, mult
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from exotel.coordination import _limit, coordinator
 from greenpin_admin.celery import QUEUES, app
 
-from .coordination import _limit, coordinator
 from .selectors import sync_backlog
 
 logger = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from audit.models import AccessLog
-from calls import client
 from calls.models import CallEvent
+from exotel import call_api as client
 from tests.factories import AllocationFactory, CallFactory, PartyFactory
 
 pytestmark = pytest.mark.django_db

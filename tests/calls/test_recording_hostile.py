@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from audit.models import AccessLog
-from calls import client
+from exotel import call_api as client
 from tests.factories import AllocationFactory, CallFactory
 
 pytestmark = pytest.mark.django_db

@@ -22,8 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from exotel.errors import ExotelError
-
+from .errors import ExotelError
 from .metrics import budget_wait_observed
 from .models import Lease, RateLimitWindow, RequestSlot
 

@@ -12,8 +12,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from exotel import errors
-
+from . import errors
 from .coordination import BudgetSpent, coordinator, wait_for_request_slot
 from .metrics import exotel_request_observed
 from .models import ProviderError, ProviderState

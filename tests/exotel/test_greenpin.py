@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from allocations import client
 from exotel import errors
+from exotel import greenpin as client
 
 
 def test_it_returns_a_typed_record_in_the_seeds_shape(standin):

@@ -1,6 +1,6 @@
 """The GreenPin (LeadAssist / ExoBridge) API: the only code that speaks HTTP to it.
 
-Exotel's documentation shows two envelopes for an allocation, the seed's
+Exotel's documentation shows two envelopes for an allocation, the current
 `{"response": {...}}` and the classic `{"success": ..., "data": {...}}`; both are accepted and
 mapped to one `AllocationRecord`. Every field is validated, so a body that does not validate
 raises `BadResponse` and nothing of it is written anywhere.
@@ -16,11 +16,10 @@ from urllib.parse import quote
 import requests
 from django.conf import settings
 
-from exotel import errors
-from exotel.ids import is_exotel_id
-from exotel.per_process import PerProcess
-from exotel.phones import normalize_phone
-from exotel.times import parse_exotel_time
+from . import errors, http
+from .ids import is_exotel_id
+from .phones import normalize_phone
+from .times import parse_exotel_time
 
 STATUSES = {"active", "expired", "deleted"}
 # The classic envelope names states differently; these are the names seen in its docs.
@@ -50,13 +49,9 @@ class AllocationRecord:
     raw: dict[str, Any]
 
 
-def _new_session() -> requests.Session:
-    session = requests.Session()
-    session.headers["Accept"] = "application/json"
-    return session
-
-
-_session = PerProcess(_new_session)
+API = "GreenPin API"
+CREDENTIALS = "EXOTEL_ACCOUNT_SID and EXOTEL_EXOBRIDGE_TOKEN"
+_session = http.PerProcess(requests.Session)
 
 
 def get_allocation(greenpin_id: str) -> AllocationRecord:
@@ -71,73 +66,28 @@ def get_allocation(greenpin_id: str) -> AllocationRecord:
         f"{base}/v1/tenants/{quote(settings.EXOTEL_TENANT_ID, safe='')}"
         f"/greenpin/{quote(greenpin_id, safe='')}"
     )
-    response = _send("GET", url)
-    body = _json_body(response)
-    return parse_allocation(body)
-
-
-def _send(method: str, url: str) -> requests.Response:
-    try:
-        response = _session.get().request(
-            method,
-            url,
-            auth=(settings.EXOTEL_ACCOUNT_SID, settings.EXOTEL_EXOBRIDGE_TOKEN),
-            timeout=(settings.EXOTEL_CONNECT_TIMEOUT, settings.EXOTEL_READ_TIMEOUT),
-            allow_redirects=False,
-        )
-    except requests.Timeout as exc:
-        raise errors.Timeout(
-            f"GreenPin API did not answer in time ({type(exc).__name__})"
-        ) from None
-    except requests.ConnectionError:
-        raise errors.ConnectionFailed("could not connect to the GreenPin API") from None
-    if response.status_code >= 400:
-        raise _error_for(response.status_code, response)
-    return response
-
-
-def _json_body(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        # Not quoted: a body cut off mid-way is an allocation with its PIN and numbers, and
-        # this message is logged and shown on the allocation.
-        raise errors.BadResponse(
-            f"GreenPin API answered {response.status_code} with a body that is not JSON "
-            f"({len(response.content)} bytes)",
-            status=response.status_code,
-        ) from None
-
-
-def _error_for(
-    status: int, response: requests.Response | None, message: str = ""
-) -> errors.ExotelError:
-    if response is not None and not message:
-        message = _error_message(response)
-    return errors.error_for_status(
-        status,
-        message or "no details given",
-        retry_after=response.headers.get("Retry-After") if response is not None else None,
-        credentials="EXOTEL_ACCOUNT_SID and EXOTEL_EXOBRIDGE_TOKEN",
+    response = http.send(
+        _session,
+        url,
+        api=API,
+        auth=(settings.EXOTEL_ACCOUNT_SID, settings.EXOTEL_EXOBRIDGE_TOKEN),
+        credentials=CREDENTIALS,
+        error_message=_error_message,
     )
+    return parse_allocation(http.json_body(response, api=API))
 
 
 def _error_message(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return _snippet(response.text)
+        return http.snippet(response.text)
     if isinstance(body, dict):
         nested: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else body
         message = nested.get("message")
         if isinstance(message, str) and message:
             return message
-    return _snippet(response.text)
-
-
-def _snippet(text: str, limit: int = 120) -> str:
-    text = " ".join((text or "").split())
-    return text[:limit] + ("…" if len(text) > limit else "") if text else "empty body"
+    return http.snippet(response.text)
 
 
 # --- parsing --------------------------------------------------------------------------------
@@ -148,13 +98,13 @@ def parse_allocation(body: Any) -> AllocationRecord:
     if not isinstance(body, dict):
         raise errors.BadResponse("allocation body is not a JSON object")
     if "response" in body:
-        return _parse_seed_shape(body)
+        return _parse_response_envelope(body)
     if "data" in body or "success" in body:
-        return _parse_classic_shape(body)
+        return _parse_classic_envelope(body)
     raise errors.BadResponse("allocation body has neither `response` nor `data`")
 
 
-def _parse_seed_shape(body: dict[str, Any]) -> AllocationRecord:
+def _parse_response_envelope(body: dict[str, Any]) -> AllocationRecord:
     data = body["response"]
     if not isinstance(data, dict):
         raise errors.BadResponse("`response` is not an object")
@@ -180,11 +130,13 @@ def _parse_seed_shape(body: dict[str, Any]) -> AllocationRecord:
     )
 
 
-def _parse_classic_shape(body: dict[str, Any]) -> AllocationRecord:
+def _parse_classic_envelope(body: dict[str, Any]) -> AllocationRecord:
     if body.get("success") is False:
         given = body.get("status")
-        raise _error_for(
-            given if isinstance(given, int) else 500, None, str(body.get("message") or "")
+        raise errors.error_for_status(
+            given if isinstance(given, int) else 500,
+            str(body.get("message") or "") or "no details given",
+            credentials=CREDENTIALS,
         )
     data = body.get("data")
     if not isinstance(data, dict):

@@ -17,13 +17,11 @@ from django.conf import settings
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
-from exotel import errors
-from exotel.ids import is_exotel_id
-from exotel.per_process import PerProcess
-from exotel.phones import normalize_phone
-from exotel.times import parse_exotel_time
-
-from .statuses import normalize_status
+from . import errors, http
+from .call_statuses import normalize_status
+from .ids import is_exotel_id
+from .phones import normalize_phone
+from .times import parse_exotel_time
 
 BULK_LIMIT = 100  # Sids per bulk request and calls per page, both Exotel's maxima
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # Voice v1 filters: IST wall time, no offset
@@ -66,7 +64,9 @@ class RecordingStream:
             self.response.close()
 
 
-_session = PerProcess(requests.Session)
+API = "Call API"
+CREDENTIALS = "EXOTEL_API_KEY and EXOTEL_API_TOKEN"
+_session = http.PerProcess(requests.Session)
 
 
 def _calls_url(suffix: str) -> str:
@@ -250,14 +250,7 @@ def _absolute(uri: str) -> str:
 
 
 def _get_json(url: str, params: dict[str, str] | None) -> Any:
-    response = _send(url, params)
-    try:
-        return response.json()
-    except ValueError:
-        raise errors.BadResponse(
-            f"Call API answered {response.status_code} with a body that is not JSON",
-            status=response.status_code,
-        ) from None
+    return http.json_body(_send(url, params), api=API)
 
 
 def _send(
@@ -267,33 +260,16 @@ def _send(
     headers: dict[str, str] | None = None,
     stream: bool = False,
 ) -> requests.Response:
-    try:
-        response = _session.get().get(
-            url,
-            params=params,
-            headers={"Accept": "application/json", **(headers or {})},
-            auth=(settings.EXOTEL_API_KEY, settings.EXOTEL_API_TOKEN),
-            timeout=(settings.EXOTEL_CONNECT_TIMEOUT, settings.EXOTEL_READ_TIMEOUT),
-            allow_redirects=False,
-            stream=stream,
-        )
-    except requests.Timeout:
-        raise errors.Timeout("Call API did not answer in time") from None
-    except requests.ConnectionError:
-        raise errors.ConnectionFailed("could not connect to the Call API") from None
-    if response.status_code >= 300:
-        error = _error_for(response)
-        response.close()
-        raise error
-    return response
-
-
-def _error_for(response: requests.Response) -> errors.ExotelError:
-    return errors.error_for_status(
-        response.status_code,
-        _error_message(response),
-        retry_after=response.headers.get("Retry-After"),
-        credentials="EXOTEL_API_KEY and EXOTEL_API_TOKEN",
+    return http.send(
+        _session,
+        url,
+        api=API,
+        auth=(settings.EXOTEL_API_KEY, settings.EXOTEL_API_TOKEN),
+        credentials=CREDENTIALS,
+        error_message=_error_message,
+        params=params,
+        headers=headers,
+        stream=stream,
     )
 
 
@@ -305,8 +281,7 @@ def _error_message(response: requests.Response) -> str:
             return message
     except (ValueError, KeyError, TypeError):
         pass
-    text = " ".join((response.text or "")[:200].split())
-    return text or "no details given"
+    return http.snippet(response.text)
 
 
 # --- parsing --------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from calls import client
+from exotel import call_api as client
 from exotel import errors
 
 
