@@ -7,14 +7,14 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from exotel import errors, greenpin
-from exotel.coordination import coordinator
+from exotel.coordination import coordinator, rows_claim, rows_release
 from exotel.custom_field import parse_order_id
 from exotel.greenpin import AllocationRecord
 from exotel.http import backoff_delay, call_with_retries
@@ -90,28 +90,45 @@ def allocation_refresh(
     try:
         return _refresh_claimed(allocation, sleep)
     finally:
-        Allocation.objects.filter(pk=allocation.pk, claimed_by=owner).update(
-            claimed_until=None, claimed_by=""
+        rows_release(
+            Allocation.objects.filter(pk=allocation.pk),
+            owner=owner,
+            owner_field="claimed_by",
+            until_field="claimed_until",
         )
+
+
+def allocation_track_and_refresh(*, greenpin_ids: Iterable[str]) -> list[Allocation]:
+    """Track these allocations (see `allocation_track`) and have a worker fetch them now."""
+    tracked = allocation_track(greenpin_ids=greenpin_ids)
+    allocation_queue_refresh(allocation_ids=[allocation.pk for allocation in tracked])
+    return tracked
+
+
+def allocation_queue_refresh(*, allocation_ids: Iterable[int]) -> None:
+    """Have a worker refresh these allocations once the current transaction commits (so the
+    task never looks for a row that is not there yet)."""
+    # Imported here: the tasks module imports this one to call its services.
+    from .tasks import refresh_allocation
+
+    for allocation_id in allocation_ids:
+        transaction.on_commit(partial(refresh_allocation.delay, allocation_id), robust=True)
 
 
 def allocation_request_refresh(*, allocation: Allocation) -> None:
     """Ask a worker to refresh this allocation soon (someone is looking at it). Requests for
     one allocation within REFRESH_REQUEST_WINDOW are one request."""
-    from .tasks import refresh_allocation
-
     if coordinator().acquire_lease(f"refresh-request:{allocation.pk}", REFRESH_REQUEST_WINDOW):
-        transaction.on_commit(lambda: refresh_allocation.delay(allocation.pk), robust=True)
+        allocation_queue_refresh(allocation_ids=[allocation.pk])
 
 
 def allocation_claim(*, allocation: Allocation, owner: str) -> bool:
     """Claim the row for one refresh; False when another owner holds it."""
-    now = timezone.now()
-    until = now + timedelta(seconds=settings.ROW_CLAIM_SECONDS)
-    claimed = (
-        Allocation.objects.filter(pk=allocation.pk)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_by=owner))
-        .update(claimed_until=until, claimed_by=owner)
+    claimed = rows_claim(
+        Allocation.objects.filter(pk=allocation.pk),
+        owner=owner,
+        owner_field="claimed_by",
+        until_field="claimed_until",
     )
     return claimed == 1
 

@@ -2,7 +2,7 @@
 
 - Voice status callbacks (`CallSid`, `Status`, `EventType`, …), form-encoded or JSON;
 - GreenPin call events (`call_sid`, `greenpin_id`, `call_type`, …), JSON;
-- the seed's lifecycle events (initiated, ringing, answered, completed), which arrive in either
+- plain lifecycle events (initiated, ringing, answered, completed), which arrive in either
   of the above with the lifecycle name as `EventType`/`Status`.
 Unknown fields stay in the stored payload and are ignored here. A call's total duration is
 taken from the Call API only (events' duration fields mean different legs in each shape); an

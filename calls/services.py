@@ -14,16 +14,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from allocations.models import Allocation
-from allocations.services import allocation_track
-from allocations.tasks import refresh_allocation
+from allocations.services import allocation_track_and_refresh
 from exotel import call_api, errors
 from exotel.call_api import CallRecord
 from exotel.call_statuses import STATUS_RANK, TERMINAL_STATUSES
-from exotel.coordination import coordinator
+from exotel.coordination import coordinator, rows_claim, rows_release
 from exotel.custom_field import parse_order_id
 from exotel.http import backoff_delay, call_with_retries
 from exotel.request_guard import DEPLOYMENT_WIDE, exotel_request
@@ -163,18 +162,19 @@ def calls_pull(*, calls: list[Call], owner: str | None = None) -> PullReport:
     try:
         _pull_claimed(by_sid, report)
     finally:
-        claimed.update(pull_claim="", pull_claimed_until=None)
+        rows_release(
+            claimed, owner=token, owner_field="pull_claim", until_field="pull_claimed_until"
+        )
     return report
 
 
 def _claim_for_pull(calls: list[Call], token: str) -> str:
     """Claim the calls no other owner is pulling (a task delivered again keeps its claim)."""
-    now = timezone.now()
-    Call.objects.filter(pk__in=[call.pk for call in calls]).filter(
-        Q(pull_claimed_until__isnull=True) | Q(pull_claimed_until__lt=now) | Q(pull_claim=token)
-    ).update(
-        pull_claim=token,
-        pull_claimed_until=now + timedelta(seconds=settings.ROW_CLAIM_SECONDS),
+    rows_claim(
+        Call.objects.filter(pk__in=[call.pk for call in calls]),
+        owner=token,
+        owner_field="pull_claim",
+        until_field="pull_claimed_until",
     )
     return token
 
@@ -284,7 +284,8 @@ def calls_relink_unmatched(*, limit: int = 500) -> int:
 
 
 def _link(call: Call) -> None:
-    """Link by the design's rule. Runs on every change, since later details (the custom field,
+    """Link to the allocation named by the call's GreenPin ID, else to the one candidate of
+    `allocation_candidates_for_call`. Runs on every change, since later details (the custom field,
     the start time) can change which allocation fits; only an admin's link is left alone."""
     if call.link_state == LinkState.MANUAL:
         return
@@ -302,8 +303,7 @@ def _link(call: Call) -> None:
                 call.save(update_fields=["allocation", "link_state", "link_checked_at"])
                 return
             # An allocation nobody imported: mirror it from now on.
-            (allocation,) = allocation_track(greenpin_ids=[call.greenpin_id])
-            transaction.on_commit(lambda: refresh_allocation.delay(allocation.pk), robust=True)
+            (allocation,) = allocation_track_and_refresh(greenpin_ids=[call.greenpin_id])
         call.allocation, call.link_state = allocation, LinkState.LINKED
     else:
         candidates = list(

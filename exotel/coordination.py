@@ -20,6 +20,7 @@ from typing import Protocol, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .errors import ExotelError
@@ -388,3 +389,22 @@ def _renew_until(
         logger.exception("renewing lease %s", name)
     finally:
         connection.close()  # this thread's own database connection (DatabaseCoordinator)
+
+
+def rows_claim(queryset: QuerySet, *, owner: str, owner_field: str, until_field: str) -> int:
+    """Claim the rows of `queryset` that no other owner holds, for ROW_CLAIM_SECONDS: a claim
+    past its time is free, and an owner delivered again (a task whose worker died) keeps its
+    own. One conditional update, so two processes never both get a row. The number claimed."""
+    now = timezone.now()
+    free = Q(**{f"{until_field}__isnull": True}) | Q(**{f"{until_field}__lt": now})
+    return queryset.filter(free | Q(**{owner_field: owner})).update(
+        **{
+            owner_field: owner,
+            until_field: now + timedelta(seconds=settings.ROW_CLAIM_SECONDS),
+        }
+    )
+
+
+def rows_release(queryset: QuerySet, *, owner: str, owner_field: str, until_field: str) -> None:
+    """Give back the rows of `queryset` that `owner` still holds."""
+    queryset.filter(**{owner_field: owner}).update(**{owner_field: "", until_field: None})

@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "sync.context_processors.provider_alerts",
+                "console.context_processors.provider_alerts",
             ],
         },
     },

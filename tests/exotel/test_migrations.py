@@ -42,10 +42,14 @@ def test_it_keeps_the_rows_and_moves_content_types_and_permissions():
     old.get_model("sync", "RateLimitWindow").objects.create(name="exotel", blocked_until=now)
     old.get_model("sync", "RequestSlot").objects.create(taken_at=now)
     old_types = old.get_model("contenttypes", "ContentType").objects
-    state_type = old_types.get(app_label="sync", model="providerstate")
-    health = old.get_model("auth", "Permission").objects.get(
-        content_type=state_type, codename="view_health"
+    state_type, _ = old_types.get_or_create(app_label="sync", model="providerstate")
+    health, _ = old.get_model("auth", "Permission").objects.get_or_create(
+        content_type=state_type,
+        codename="view_health",
+        defaults={"name": "Can view the sync health page"},
     )
+    watchers = old.get_model("auth", "Group").objects.create(name="Health watchers")
+    watchers.permissions.add(health)
 
     _migrate(_latest(), _latest())
 
@@ -62,4 +66,4 @@ def test_it_keeps_the_rows_and_moves_content_types_and_permissions():
     # The health page's permission keeps its name and its holders.
     moved = Permission.objects.get(pk=health.pk)
     assert (moved.content_type.app_label, moved.codename) == ("sync", "view_health")
-    assert Group.objects.get(name="Supervisor").permissions.filter(pk=health.pk).exists()
+    assert Group.objects.get(name="Health watchers").permissions.filter(pk=health.pk).exists()

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils import timezone
 
-from console.admin import MaskingAdminMixin, PhoneNumberSearchMixin
+from allocations.models import Allocation, Party
+from allocations.services import allocation_queue_refresh, allocation_track_and_refresh
 
-from .models import Allocation, Party
-from .services import allocation_track
-from .tasks import refresh_allocation
+from .mixins import MaskingAdminMixin, PhoneNumberSearchMixin
 
 # What Exotel owns: the next sync would overwrite any edit, so admins may not make one.
 MIRRORED_FIELDS = (
@@ -104,15 +102,13 @@ class AllocationAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmi
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        (tracked,) = allocation_track(greenpin_ids=[obj.greenpin_id])
+        (tracked,) = allocation_track_and_refresh(greenpin_ids=[obj.greenpin_id])
         obj.pk = tracked.pk
-        transaction.on_commit(lambda: refresh_allocation.delay(tracked.pk))
 
     @admin.action(description="Refresh from Exotel now")
     def refresh_now(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
-        for allocation_id in ids:
-            transaction.on_commit(lambda pk=allocation_id: refresh_allocation.delay(pk))
+        allocation_queue_refresh(allocation_ids=ids)
         self.message_user(
             request, f"Queued {len(ids)} allocation(s) for a refresh from Exotel.", messages.INFO
         )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hmac
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import UserPassesTestMixin
@@ -11,11 +12,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
-from greenpin_admin.celery import app, consumed_queues
-
-from .metrics_export import metrics_page
-from .selectors import health_snapshot
-from .worker_health import queue_lengths, queues_stalled
+from sync.metrics_export import metrics_page
+from sync.queues import consumed_queues
+from sync.selectors import health_snapshot
+from sync.worker_health import queue_lengths, queues_stalled
 
 
 @login_not_required
@@ -31,7 +31,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception:
         return HttpResponse("database unreachable\n", status=503, content_type="text/plain")
     try:
-        with app.connection_for_write() as broker:
+        with current_app.connection_for_write() as broker:
             broker.ensure_connection(max_retries=1, timeout=2)
             lengths = queue_lengths(broker, consumed_queues())
     except Exception:
@@ -44,7 +44,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 class HealthView(UserPassesTestMixin, TemplateView):
     """For staff: how fresh the mirror is and what is failing."""
 
-    template_name = "sync/health.html"
+    template_name = "console/health.html"
     raise_exception = True
 
     def test_func(self) -> bool:

@@ -9,19 +9,20 @@ from django.views import View
 from django.views.generic import DetailView
 from django_tables2 import RequestConfig
 
+from allocations.selectors import allocation_get_for_page, allocation_get_freshness
+from allocations.services import allocation_request_refresh
 from calls.selectors import (
     call_list_for_allocation,
     call_list_unmatched_candidates,
     call_list_with_events,
 )
-from calls.tables import CallTable
-from console.case_summary import case_summary_for_allocation
-from console.services import REVEALS, reveal_grant, revealed
-from console.tables import BoundedPaginator
 
-from .selectors import allocation_get_for_page, allocation_get_freshness
-from .services import allocation_request_refresh
+from .call_tables import CallTable
+from .case_summary import case_summary_for_allocation
+from .services import REVEALS, reveal_grant, revealed
+from .tables import BoundedPaginator
 from .timeline import allocation_timeline
+from .view_helpers import or_404, who
 
 # The timeline tells the recent story; every call is in the paginated table below it.
 TIMELINE_CALLS = 20
@@ -33,11 +34,11 @@ class AllocationDetailView(PermissionRequiredMixin, DetailView):
     older than STALE_AFTER is refreshed in the background; the page updates itself."""
 
     permission_required = "allocations.view_allocation"
-    template_name = "allocations/detail.html"
+    template_name = "console/allocation.html"
     context_object_name = "allocation"
 
     def get_object(self, queryset=None):
-        return allocation_get_for_page(greenpin_id=self.kwargs["greenpin_id"])
+        return or_404(allocation_get_for_page(greenpin_id=self.kwargs["greenpin_id"]))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -47,7 +48,10 @@ class AllocationDetailView(PermissionRequiredMixin, DetailView):
         if refreshing:
             allocation_request_refresh(allocation=allocation)
         shown = revealed(
-            request=self.request, object_type="allocation", object_id=allocation.greenpin_id
+            session=self.request.session,
+            user=user,
+            object_type="allocation",
+            object_id=allocation.greenpin_id,
         )
         party_sides = {party.number: party.side for party in allocation.parties.all()}
         can_play = user.has_perm("calls.play_recording")
@@ -96,9 +100,13 @@ class AllocationRevealView(View):
         permission, _ = REVEALS[what]
         if not request.user.has_perm(permission):
             raise PermissionDenied
-        allocation = allocation_get_for_page(greenpin_id=greenpin_id)
+        allocation = or_404(allocation_get_for_page(greenpin_id=greenpin_id))
         reveal_grant(
-            request=request, what=what, object_type="allocation", object_id=allocation.greenpin_id
+            session=request.session,
+            **who(request),
+            what=what,
+            object_type="allocation",
+            object_id=allocation.greenpin_id,
         )
         return redirect(allocation)
 
@@ -109,7 +117,7 @@ class AllocationFreshnessView(PermissionRequiredMixin, View):
     permission_required = "allocations.view_allocation"
 
     def get(self, request, greenpin_id: str):
-        freshness = allocation_get_freshness(greenpin_id=greenpin_id)
+        freshness = or_404(allocation_get_freshness(greenpin_id=greenpin_id))
         return JsonResponse(
             {key: value.isoformat() if value else None for key, value in freshness.items()}
         )
@@ -122,6 +130,6 @@ class AllocationRefreshView(PermissionRequiredMixin, View):
     raise_exception = True
 
     def post(self, request, greenpin_id: str):
-        allocation = allocation_get_for_page(greenpin_id=greenpin_id)
+        allocation = or_404(allocation_get_for_page(greenpin_id=greenpin_id))
         allocation_request_refresh(allocation=allocation)
         return redirect(allocation.get_absolute_url() + "?refreshing=1")

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import django_filters
 
-from console.filters import BoundedDateRangeFilter, DateRange
+from audit.models import AccessLog
 
-from .models import AccessLog
+from .filters import BoundedDateRangeFilter, DateRange
 
 
 class AccessLogFilter(django_filters.FilterSet):

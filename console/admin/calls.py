@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from console.admin import MaskingAdminMixin, PhoneNumberSearchMixin, pretty_payload
+from calls.models import UNMATCHED_STATES, Call, CallEvent
+from calls.services import call_link_manually, call_relink
 
-from .models import UNMATCHED_STATES, Call, CallEvent
-from .services import call_link_manually, call_relink
+from .mixins import MaskingAdminMixin, PhoneNumberSearchMixin, pretty_payload
 
 # The provider's private recording URL never reaches a browser; numbers only for those who
 # may see them.

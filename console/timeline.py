@@ -7,17 +7,18 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .models import Allocation
+from allocations.models import Allocation
+from calls.models import Call
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
     kind: str  # "created", "call", "expires", "expired", "deleted"
     at: datetime | None
-    call: object | None = None
+    call: Call | None = None
 
 
-def allocation_timeline(*, allocation: Allocation, calls: list) -> list[TimelineEntry]:
+def allocation_timeline(*, allocation: Allocation, calls: list[Call]) -> list[TimelineEntry]:
     entries = [TimelineEntry("call", call.start_time or call.first_seen_at, call) for call in calls]
     if allocation.created_at:
         entries.append(TimelineEntry("created", allocation.created_at))

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.template.loader import render_to_string
-from django.utils.html import format_html
 
-from console.templatetags.console import duration, local_time, phone
+from calls.models import Call
 
-from .models import Call
+from .templatetags.console import duration, local_time, phone, status_badge
 
 SIDE_LABELS = {"A": "A-party", "B": "B-party"}
 
@@ -54,9 +53,9 @@ class CallTable(tables.Table):
         return duration(value)
 
     def render_status(self, value: str) -> str:
-        return format_html('<span class="status status-{}">{}</span>', value or "pending", value)
+        return status_badge(value)
 
     def render_recording(self, record: Call) -> str:
         return render_to_string(
-            "calls/_recording.html", {"call": record, "can_play": self.can_play}
+            "console/_recording.html", {"call": record, "can_play": self.can_play}
         )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import django_tables2 as tables
 
-from .models import AccessLog
+from audit.models import AccessLog
 
 
 class AccessLogTable(tables.Table):

@@ -8,9 +8,8 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
+from console.masking import mask_phone, mask_pin
 from exotel.phones import normalize_phone
-
-from .masking import mask_phone, mask_pin
 
 NUMBER_PERMISSION = "allocations.view_full_number"
 

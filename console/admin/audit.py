@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AccessLog
+from audit.models import AccessLog
 
 
 @admin.register(AccessLog)
