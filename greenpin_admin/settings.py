@@ -210,6 +210,9 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "urllib3": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # A worker's start ("… ready.") and stop lines, whatever LOG_LEVEL: an operator (and
+        # the benchmarks) read them to know a worker is consuming.
+        "celery.apps.worker": {"level": "INFO"},
     },
 }
 

@@ -35,6 +35,13 @@ def web(tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "greenpin_admin.settings",
     }
     access_log = tmp / "access.log"
+    # /healthz reads the workers' heartbeats from the database, as in any deployment.
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),

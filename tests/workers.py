@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import IO
 
 import pytest
 from django.conf import settings
@@ -60,11 +62,16 @@ class Workers:
             **extra_env,
         }
         self.processes: list[subprocess.Popen] = []
+        # Output goes to files, not pipes: a pipe nobody reads fills up (64 KiB of JSON log
+        # lines is a few hundred tasks) and then blocks every process writing to it.
+        self.outputs: list[IO[str]] = []
 
     def start(
         self, *, concurrency: int = 1, pool: str = "solo", name: str = ""
     ) -> subprocess.Popen:
         queues = ",".join(self.prefix + queue for queue in QUEUES)
+        output = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in stop())
+        self.outputs.append(output)
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -88,25 +95,27 @@ class Workers:
                 "--without-gossip",
             ],
             env=self.env,
-            stdout=subprocess.PIPE,
+            stdout=output,
             stderr=subprocess.STDOUT,
-            text=True,
         )
         self.processes.append(process)
         return process
 
     def stop(self) -> str:
         output = []
-        for process in self.processes:
+        for process, file in zip(self.processes, self.outputs, strict=True):
             if process.poll() is None:
                 process.terminate()
             try:
-                out, _ = process.communicate(timeout=20)
+                process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
-                out, _ = process.communicate()
-            output.append(out or "")
-            append_worker_output(out or "")
+                process.wait()
+            file.seek(0)
+            out = file.read()
+            file.close()
+            output.append(out)
+            append_worker_output(out)
         return "\n".join(output)
 
 
