@@ -16,7 +16,7 @@ from django.views.generic import DetailView
 from audit.models import AccessLog
 from audit.services import access_log_record
 from calls.selectors import call_event_list_for_call, call_get_for_page
-from exotel import call_api
+from exotel import recordings
 from exotel.errors import ExotelError
 
 from .services import REVEALS, revealed
@@ -70,7 +70,7 @@ class CallRecordingView(PermissionRequiredMixin, View):
                 "The recording is not available yet.\n", status=404, content_type="text/plain"
             )
         range_header = _plain_range(request.headers.get("Range"))
-        if not call_api.recording_origin_allowed(call.recording_url):
+        if not recordings.recording_origin_allowed(call.recording_url):
             access_log_record(
                 **who(request),
                 action=AccessLog.Action.RECORDING_REFUSED,
@@ -82,7 +82,7 @@ class CallRecordingView(PermissionRequiredMixin, View):
                 "This recording's address is not allowed.\n", status=502, content_type="text/plain"
             )
         try:
-            stream = call_api.open_recording(call.recording_url, range_header=range_header)
+            stream = recordings.open_recording(call.recording_url, range_header=range_header)
         except ExotelError as error:
             logger.warning("recording of %s could not be fetched: %s", call.sid, error)
             status = 404 if error.kind == "not_found" else 502

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from audit.models import AccessLog
 from exotel import call_api as client
+from exotel import recordings
 from tests.factories import AllocationFactory, CallFactory
 
 pytestmark = pytest.mark.django_db
@@ -186,7 +187,7 @@ def test_credentials_go_only_to_the_validated_origin_and_path(player, settings, 
 def test_genuine_recording_urls_are_rebuilt_from_their_parts(url, expected):
     allowed = ["https://S3-ap-southeast-1.amazonaws.com/"]
     assert (
-        client.recording_request_url(
+        recordings.recording_request_url(
             url, allowed_origins=allowed, path_prefix="/exotelrecordings/ACtest/"
         )
         == expected

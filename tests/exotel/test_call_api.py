@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from exotel import call_api as client
-from exotel import errors
+from exotel import errors, recordings
 
 
 def test_one_call_comes_back_as_a_typed_record(standin):
@@ -89,9 +89,9 @@ def test_a_recording_streams_with_range(standin):
     standin.add_call(sid="c1", duration=30)
     url = client.get_call("c1").recording_url
 
-    whole = client.open_recording(url)
+    whole = recordings.open_recording(url)
     body = b"".join(whole.chunks())
-    part = client.open_recording(url, range_header="bytes=100-199")
+    part = recordings.open_recording(url, range_header="bytes=100-199")
 
     assert whole.status == 200
     assert whole.headers["Content-Type"] == "audio/wav"
@@ -106,8 +106,8 @@ def test_a_recording_outside_the_allowed_origins_is_never_fetched(standin, setti
     url = client.get_call("c1").recording_url
     before = standin.counts()["total"]
 
-    with pytest.raises(client.RecordingRefused):
-        client.open_recording(url)
+    with pytest.raises(recordings.RecordingRefused):
+        recordings.open_recording(url)
 
     assert standin.counts()["total"] == before
 
@@ -130,4 +130,4 @@ def test_a_recording_outside_the_allowed_origins_is_never_fetched(standin, setti
 def test_only_this_accounts_recordings_on_listed_origins_are_allowed(settings, url, allowed):
     settings.EXOTEL_ACCOUNT_SID = "ACtest"
     settings.RECORDING_ALLOWED_ORIGINS = ["https://s3-ap-southeast-1.amazonaws.com"]
-    assert client.recording_origin_allowed(url) is allowed
+    assert recordings.recording_origin_allowed(url) is allowed
