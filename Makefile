@@ -26,17 +26,18 @@ run: venv  ## migrate, seed the stand-in, start web + worker + beat + stand-in
 test: venv  ## the whole suite; SQLite and in-process unless DATABASE_URL / CELERY_BROKER_URL say otherwise
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-check: venv  ## what CI checks besides the tests: lint, format, types, migrations
+check: venv  ## what CI checks besides the tests: lint, format, types, layers, migrations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 
 clean:
 	rm -rf $(VENV) var
 
-bench: venv  ## issue 6 at full scale (1M allocations, 3M calls) on PostgreSQL + Redis; ~30 min
+bench: venv  ## every benchmark at full scale (1M allocations, 3M calls) on PostgreSQL + Redis; ~30 min
 	$(BIN)/python -m bench
 
 bench-quick: venv  ## every benchmark figure at 10,000 allocations (CI smoke, < 3 min)

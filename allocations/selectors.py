@@ -6,8 +6,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .models import Allocation
@@ -24,19 +22,16 @@ def allocation_count_due(*, now: datetime | None = None) -> int:
     return Allocation.objects.filter(next_sync_at__lte=now or timezone.now()).count()
 
 
-def allocation_get_for_page(*, greenpin_id: str) -> Allocation:
-    """One allocation with its parties, in two queries; 404 when it is not mirrored."""
-    queryset = Allocation.objects.prefetch_related("parties")
-    return get_object_or_404(queryset, greenpin_id=greenpin_id)
+def allocation_get_for_page(*, greenpin_id: str) -> Allocation | None:
+    """One allocation with its parties, in two queries; None when it is not mirrored."""
+    return Allocation.objects.prefetch_related("parties").filter(greenpin_id=greenpin_id).first()
 
 
-def allocation_get_freshness(*, greenpin_id: str) -> dict:
-    """When it was last synced and last tried (one indexed lookup); 404 when unknown."""
+def allocation_get_freshness(*, greenpin_id: str) -> dict | None:
+    """When it was last synced and last tried (one indexed lookup); None when unknown."""
     freshness = (
         Allocation.objects.filter(greenpin_id=greenpin_id)
         .values("last_synced_at", "last_sync_attempt_at")
         .first()
     )
-    if freshness is None:
-        raise Http404("no such allocation")
-    return dict(freshness)
+    return None if freshness is None else dict(freshness)

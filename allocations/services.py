@@ -3,31 +3,32 @@
 from __future__ import annotations
 
 import logging
-import random
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from exotel import errors
+from exotel import errors, greenpin
+from exotel.coordination import coordinator, rows_claim, rows_release
 from exotel.custom_field import parse_order_id
+from exotel.greenpin import AllocationRecord
+from exotel.http import backoff_delay, call_with_retries
 from exotel.ids import MAX_ID_LENGTH, is_exotel_id
-from exotel.retry import call_with_retries
-from sync.guard import DEPLOYMENT_WIDE, exotel_request
+from exotel.request_guard import DEPLOYMENT_WIDE, exotel_request
 
-from . import client
-from .client import AllocationRecord
 from .models import Allocation, AllocationStatus, Party
 
 logger = logging.getLogger(__name__)
 
 ENDED_STATUSES = {AllocationStatus.EXPIRED, AllocationStatus.DELETED}
 REFRESH_REQUEST_WINDOW = 20  # seconds
+# Failed refreshes come round again near their backoff step, not anywhere below it.
+RESCHEDULE_SPREAD = (0.8, 1.2)
 
 
 @dataclass(frozen=True)
@@ -89,30 +90,45 @@ def allocation_refresh(
     try:
         return _refresh_claimed(allocation, sleep)
     finally:
-        Allocation.objects.filter(pk=allocation.pk, claimed_by=owner).update(
-            claimed_until=None, claimed_by=""
+        rows_release(
+            Allocation.objects.filter(pk=allocation.pk),
+            owner=owner,
+            owner_field="claimed_by",
+            until_field="claimed_until",
         )
+
+
+def allocation_track_and_refresh(*, greenpin_ids: Iterable[str]) -> list[Allocation]:
+    """Track these allocations (see `allocation_track`) and have a worker fetch them now."""
+    tracked = allocation_track(greenpin_ids=greenpin_ids)
+    allocation_queue_refresh(allocation_ids=[allocation.pk for allocation in tracked])
+    return tracked
+
+
+def allocation_queue_refresh(*, allocation_ids: Iterable[int]) -> None:
+    """Have a worker refresh these allocations once the current transaction commits (so the
+    task never looks for a row that is not there yet)."""
+    # Imported here: the tasks module imports this one to call its services.
+    from .tasks import refresh_allocation
+
+    for allocation_id in allocation_ids:
+        transaction.on_commit(partial(refresh_allocation.delay, allocation_id), robust=True)
 
 
 def allocation_request_refresh(*, allocation: Allocation) -> None:
     """Ask a worker to refresh this allocation soon (someone is looking at it). Requests for
     one allocation within REFRESH_REQUEST_WINDOW are one request."""
-    from sync.coordination import coordinator
-
-    from .tasks import refresh_allocation
-
     if coordinator().acquire_lease(f"refresh-request:{allocation.pk}", REFRESH_REQUEST_WINDOW):
-        transaction.on_commit(lambda: refresh_allocation.delay(allocation.pk), robust=True)
+        allocation_queue_refresh(allocation_ids=[allocation.pk])
 
 
 def allocation_claim(*, allocation: Allocation, owner: str) -> bool:
     """Claim the row for one refresh; False when another owner holds it."""
-    now = timezone.now()
-    until = now + timedelta(seconds=settings.ROW_CLAIM_SECONDS)
-    claimed = (
-        Allocation.objects.filter(pk=allocation.pk)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_by=owner))
-        .update(claimed_until=until, claimed_by=owner)
+    claimed = rows_claim(
+        Allocation.objects.filter(pk=allocation.pk),
+        owner=owner,
+        owner_field="claimed_by",
+        until_field="claimed_until",
     )
     return claimed == 1
 
@@ -122,7 +138,7 @@ def _refresh_claimed(allocation: Allocation, sleep) -> RefreshOutcome:
     try:
         record = call_with_retries(
             lambda: exotel_request(
-                "greenpin", lambda: client.get_allocation(allocation.greenpin_id)
+                "greenpin", lambda: greenpin.get_allocation(allocation.greenpin_id)
             ),
             **kwargs,
         )
@@ -222,9 +238,10 @@ def _next_sync_after_failure(
         return None
     if isinstance(error, errors.RateLimited) and error.retry_after:
         return now + timedelta(seconds=error.retry_after)
-    cap = settings.ALLOCATION_REFRESH_INTERVAL
-    delay = min(cap, 15 * 2 ** (failures - 1))
-    return now + timedelta(seconds=delay * random.uniform(0.8, 1.2))
+    delay = backoff_delay(
+        failures, base=15, cap=settings.ALLOCATION_REFRESH_INTERVAL, spread=RESCHEDULE_SPREAD
+    )
+    return now + timedelta(seconds=delay)
 
 
 def _replace_parties(allocation: Allocation, side: str, numbers: tuple[str, ...]) -> None:

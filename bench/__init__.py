@@ -1,1 +1,1 @@
-"""Benchmarks at production scale (issue 6): `make bench`, `make bench-quick`. See README.md."""
+"""Benchmarks at production scale: `make bench`, `make bench-quick`. See README.md."""

@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only NAME…]`: every figure of issue 6, in order.
+"""`python -m bench [--quick] [--only NAME…]`: every benchmark figure, in order.
 
 Exit status 1 only when a query count differs or a request count exceeds its target (no
 timing is ever asserted); the figures are printed and written to var/bench/latest-*.json.

@@ -13,10 +13,10 @@ from .common import Results, Scale, delete_bench_rows, section, start_standin
 def run(scale: Scale, results: Results) -> None:
     from django.utils import timezone
 
-    from calls import client
     from calls.models import Call
     from calls.selectors import call_list_due
     from calls.services import calls_pull
+    from exotel import call_api as client
 
     section(f"5. bulk calls: requests to refresh {scale.due_calls:,} due calls")
     standin = start_standin()

@@ -2,7 +2,7 @@
 
 - Voice status callbacks (`CallSid`, `Status`, `EventType`, …), form-encoded or JSON;
 - GreenPin call events (`call_sid`, `greenpin_id`, `call_type`, …), JSON;
-- the seed's lifecycle events (initiated, ringing, answered, completed), which arrive in either
+- plain lifecycle events (initiated, ringing, answered, completed), which arrive in either
   of the above with the lifecycle name as `EventType`/`Status`.
 Unknown fields stay in the stored payload and are ignored here. A call's total duration is
 taken from the Call API only (events' duration fields mean different legs in each shape); an
@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from exotel.call_statuses import TERMINAL_STATUSES, normalize_status
 from exotel.ids import MAX_ID_LENGTH, is_exotel_id
 from exotel.phones import normalize_phone
 from exotel.times import parse_exotel_time
-
-from .statuses import TERMINAL_STATUSES, normalize_status
 
 # GreenPin's `call_type` and `dial_call_status` words, onto the Voice statuses.
 GREENPIN_CALL_TYPES = {

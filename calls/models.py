@@ -4,9 +4,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from exotel.call_statuses import TERMINAL_STATUSES
 from exotel.ids import exotel_id_validator
-
-from .statuses import TERMINAL_STATUSES
 
 
 class LinkState(models.TextChoices):

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from allocations.models import Allocation
@@ -17,7 +16,7 @@ BACKFILL_SETTLE = timedelta(hours=1)
 
 
 def allocation_candidates_for_call(*, call: Call) -> QuerySet[Allocation]:
-    """Allocations a call without a GreenPin ID may belong to (the design's linking rule).
+    """Allocations a call without a GreenPin ID may belong to.
 
     Its virtual number is the call's To (or From), its lifetime contains the call's start, and
     its custom_field equals the call's CustomField; where both are empty, the caller must be
@@ -90,8 +89,9 @@ def call_list_for_allocation(*, allocation: Allocation) -> QuerySet[Call]:
     return Call.objects.filter(allocation=allocation).order_by("-start_time", "-id")
 
 
-def call_get_for_page(*, sid: str) -> Call:
-    return get_object_or_404(Call.objects.select_related("allocation"), sid=sid)
+def call_get_for_page(*, sid: str) -> Call | None:
+    """One call with its allocation; None when it is not mirrored."""
+    return Call.objects.select_related("allocation").filter(sid=sid).first()
 
 
 def call_event_list_for_call(*, call: Call) -> QuerySet[CallEvent]:

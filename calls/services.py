@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,24 +14,22 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from allocations.models import Allocation
-from allocations.services import allocation_track
-from allocations.tasks import refresh_allocation
-from exotel import errors
+from allocations.services import allocation_track_and_refresh
+from exotel import call_api, errors
+from exotel.call_api import CallRecord
+from exotel.call_statuses import STATUS_RANK, TERMINAL_STATUSES
+from exotel.coordination import coordinator, rows_claim, rows_release
 from exotel.custom_field import parse_order_id
-from exotel.retry import call_with_retries
-from sync.coordination import coordinator
-from sync.guard import DEPLOYMENT_WIDE, exotel_request
+from exotel.http import backoff_delay, call_with_retries
+from exotel.request_guard import DEPLOYMENT_WIDE, exotel_request
 
-from . import client
-from .client import CallRecord
 from .events import ParsedEvent, parse_event
 from .models import Call, CallEvent, LinkState
 from .selectors import allocation_candidates_for_call, call_list_to_relink
-from .statuses import STATUS_RANK, TERMINAL_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -165,33 +162,34 @@ def calls_pull(*, calls: list[Call], owner: str | None = None) -> PullReport:
     try:
         _pull_claimed(by_sid, report)
     finally:
-        claimed.update(pull_claim="", pull_claimed_until=None)
+        rows_release(
+            claimed, owner=token, owner_field="pull_claim", until_field="pull_claimed_until"
+        )
     return report
 
 
 def _claim_for_pull(calls: list[Call], token: str) -> str:
     """Claim the calls no other owner is pulling (a task delivered again keeps its claim)."""
-    now = timezone.now()
-    Call.objects.filter(pk__in=[call.pk for call in calls]).filter(
-        Q(pull_claimed_until__isnull=True) | Q(pull_claimed_until__lt=now) | Q(pull_claim=token)
-    ).update(
-        pull_claim=token,
-        pull_claimed_until=now + timedelta(seconds=settings.ROW_CLAIM_SECONDS),
+    rows_claim(
+        Call.objects.filter(pk__in=[call.pk for call in calls]),
+        owner=token,
+        owner_field="pull_claim",
+        until_field="pull_claimed_until",
     )
     return token
 
 
 def _pull_claimed(by_sid: dict[str, Call], report: PullReport) -> None:
     sids = list(by_sid)
-    for start in range(0, len(sids), client.BULK_LIMIT):
-        chunk = sids[start : start + client.BULK_LIMIT]
+    for start in range(0, len(sids), call_api.BULK_LIMIT):
+        chunk = sids[start : start + call_api.BULK_LIMIT]
         report.requests += 1
         try:
             if len(chunk) == 1:
-                one = partial(client.get_call, chunk[0])
+                one = partial(call_api.get_call, chunk[0])
                 records = [call_with_retries(partial(exotel_request, "calls", one))]
             else:
-                many = partial(client.get_calls, chunk)
+                many = partial(call_api.get_calls, chunk)
                 records = call_with_retries(partial(exotel_request, "calls", many))
         except DEPLOYMENT_WIDE:
             raise
@@ -232,7 +230,7 @@ def allocation_backfill_calls(*, allocation: Allocation) -> int:
         while since < until:
             window_end = min(until, since + BACKFILL_WINDOW)
             listing = partial(
-                client.list_calls,
+                call_api.list_calls,
                 phone_number=allocation.virtual_number,
                 since=since,
                 until=window_end,
@@ -286,7 +284,8 @@ def calls_relink_unmatched(*, limit: int = 500) -> int:
 
 
 def _link(call: Call) -> None:
-    """Link by the design's rule. Runs on every change, since later details (the custom field,
+    """Link to the allocation named by the call's GreenPin ID, else to the one candidate of
+    `allocation_candidates_for_call`. Runs on every change, since later details (the custom field,
     the start time) can change which allocation fits; only an admin's link is left alone."""
     if call.link_state == LinkState.MANUAL:
         return
@@ -304,8 +303,7 @@ def _link(call: Call) -> None:
                 call.save(update_fields=["allocation", "link_state", "link_checked_at"])
                 return
             # An allocation nobody imported: mirror it from now on.
-            (allocation,) = allocation_track(greenpin_ids=[call.greenpin_id])
-            transaction.on_commit(lambda: refresh_allocation.delay(allocation.pk), robust=True)
+            (allocation,) = allocation_track_and_refresh(greenpin_ids=[call.greenpin_id])
         call.allocation, call.link_state = allocation, LinkState.LINKED
     else:
         candidates = list(
@@ -387,8 +385,13 @@ def _next_pull(call: Call, now: datetime) -> datetime | None:
         deadline = started + PULL_GIVE_UP_AFTER
     if now >= deadline:
         return None
-    delay = min(PULL_BACKOFF_CAP, PULL_BACKOFF_START * 2 ** min(call.pull_attempts, 10))
-    return min(deadline, now + timedelta(seconds=delay * random.uniform(0.8, 1.2)))
+    delay = backoff_delay(
+        min(call.pull_attempts, 10) + 1,
+        base=PULL_BACKOFF_START,
+        cap=PULL_BACKOFF_CAP,
+        spread=(0.8, 1.2),
+    )
+    return min(deadline, now + timedelta(seconds=delay))
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from sync.guard import DEPLOYMENT_WIDE
+from exotel.request_guard import DEPLOYMENT_WIDE
 
 from .models import Call, CallEvent
 from .services import (

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, tzinfo
 from django.conf import settings
 from django.utils import timezone
 
-from calls.statuses import TERMINAL_STATUSES
+from exotel.call_statuses import TERMINAL_STATUSES
 from exotel.phones import format_phone
 
 from .masking import mask_phone

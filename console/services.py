@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.contrib.sessions.backends.base import SessionBase
 
 from audit.models import AccessLog
 from audit.services import access_log_record
+from exotel.coordination import coordinator
 
 from .middleware import SESSION_KEY as TIME_ZONE_SESSION_KEY
 from .models import Profile
@@ -21,25 +23,42 @@ REVEALS = {
 }
 
 
-def reveal_grant(*, request: HttpRequest, what: str, object_type: str, object_id: str) -> None:
-    """Show `what` ("pin" or "numbers") of one object to this person for a few minutes, and
-    write it to the audit trail. The caller has checked the permission."""
+def reveal_grant(
+    *,
+    session: SessionBase,
+    user: Any,
+    ip_address: str | None,
+    what: str,
+    object_type: str,
+    object_id: str,
+) -> None:
+    """Show `what` ("pin" or "numbers") of one object to this person (`user`, in `session`)
+    for a few minutes, and write it to the audit trail. The caller has checked the
+    permission."""
     _, action = REVEALS[what]
-    access_log_record(request=request, action=action, object_type=object_type, object_id=object_id)
-    grants = request.session.get(REVEAL_SESSION_KEY, {})
+    access_log_record(
+        user=user,
+        ip_address=ip_address,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+    )
+    grants = session.get(REVEAL_SESSION_KEY, {})
     now = time.time()
     grants = {key: at for key, at in grants.items() if now - at < REVEAL_SECONDS}
     grants[f"{object_type}:{object_id}:{what}"] = now
-    request.session[REVEAL_SESSION_KEY] = grants
+    session[REVEAL_SESSION_KEY] = grants
 
 
-def revealed(*, request: HttpRequest, object_type: str, object_id: str) -> dict[str, bool]:
+def revealed(
+    *, session: SessionBase, user: Any, object_type: str, object_id: str
+) -> dict[str, bool]:
     """Which of "pin" and "numbers" this person revealed for the object within the window."""
-    grants = request.session.get(REVEAL_SESSION_KEY, {})
+    grants = session.get(REVEAL_SESSION_KEY, {})
     now = time.time()
     return {
         what: now - grants.get(f"{object_type}:{object_id}:{what}", 0) < REVEAL_SECONDS
-        and request.user.has_perm(permission)
+        and user.has_perm(permission)
         for what, (permission, _) in REVEALS.items()
     }
 
@@ -48,16 +67,14 @@ def search_take_slot(*, user_id: int) -> bool:
     """Count one search by this person; False once they are over SEARCH_RATE_LIMIT_PER_MINUTE
     in the current minute. Counted for the whole deployment, not per process, so spreading
     requests over web processes gains nothing."""
-    from sync.coordination import coordinator
-
     count = coordinator().increment(f"search:{user_id}", 60)
     return count <= settings.SEARCH_RATE_LIMIT_PER_MINUTE
 
 
-def profile_update(*, request: HttpRequest, time_zone: str) -> Profile:
-    assert request.user.pk is not None  # only a logged-in person has a profile
+def profile_update(*, user_id: int, session: SessionBase, time_zone: str) -> Profile:
+    """Save this person's time zone and use it from their next request on."""
     profile, _ = Profile.objects.update_or_create(
-        user_id=request.user.pk, defaults={"time_zone": time_zone}
+        user_id=user_id, defaults={"time_zone": time_zone}
     )
-    request.session[TIME_ZONE_SESSION_KEY] = time_zone
+    session[TIME_ZONE_SESSION_KEY] = time_zone
     return profile

@@ -9,6 +9,7 @@ from allocations.models import Allocation
 
 from .case_summary import case_summary_for_allocation
 from .masking import mask_phone
+from .templatetags.console import status_badge
 
 # Query parameters bound what a page may cost: no page past this (its OFFSET would overflow
 # the database's integer long before), and no more rows than this on one page.
@@ -66,9 +67,7 @@ class AllocationTable(tables.Table):
         empty_text = "No allocation matches."
 
     def render_status(self, record: Allocation) -> str:
-        return format_html(
-            '<span class="status status-{}">{}</span>', record.status, record.get_status_display()
-        )
+        return status_badge(record.status, record.get_status_display())
 
     def render_virtual_number(self, value: str) -> str:
         return mask_phone(value)

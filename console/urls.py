@@ -1,5 +1,17 @@
+"""The console's pages. The search, export and profile are the `console` namespace; the
+allocation, call and audit pages keep their own (`allocations:detail`, `calls:detail`,
+`audit:list`), included by `greenpin_admin/urls.py`."""
+
 from django.urls import path
 
+from .allocation_views import (
+    AllocationDetailView,
+    AllocationFreshnessView,
+    AllocationRefreshView,
+    AllocationRevealView,
+)
+from .audit_views import AccessLogView
+from .call_views import CallDetailView, CallRecordingView
 from .views import ExportView, ProfileView, SearchView
 
 app_name = "console"
@@ -8,3 +20,17 @@ urlpatterns = [
     path("export.csv", ExportView.as_view(), name="export"),
     path("accounts/profile/", ProfileView.as_view(), name="profile"),
 ]
+
+allocation_patterns = [
+    path("<str:greenpin_id>/", AllocationDetailView.as_view(), name="detail"),
+    path("<str:greenpin_id>/freshness/", AllocationFreshnessView.as_view(), name="freshness"),
+    path("<str:greenpin_id>/refresh/", AllocationRefreshView.as_view(), name="refresh"),
+    path("<str:greenpin_id>/reveal/<str:what>/", AllocationRevealView.as_view(), name="reveal"),
+]
+
+call_patterns = [
+    path("<str:sid>/", CallDetailView.as_view(), name="detail"),
+    path("<str:sid>/recording/", CallRecordingView.as_view(), name="recording"),
+]
+
+audit_patterns = [path("", AccessLogView.as_view(), name="list")]

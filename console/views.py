@@ -26,6 +26,7 @@ from .selectors import (
 )
 from .services import profile_update, search_take_slot
 from .tables import AllocationTable, BoundedLazyPaginator
+from .view_helpers import who
 
 
 class AllocationSearchMixin:
@@ -48,7 +49,7 @@ class AllocationSearchMixin:
                 )
             if phone := normalize_phone(query):
                 access_log_record(
-                    request=request,
+                    **who(request),
                     action=AccessLog.Action.SEARCH_NUMBER,
                     object_type="phone",
                     object_id=phone,
@@ -105,7 +106,7 @@ class ExportView(PermissionRequiredMixin, AllocationSearchMixin, FilterView):
         user = self.request.user
         queryset = self.object_list.order_by("-created_at", "-id")
         access_log_record(
-            request=self.request,
+            **who(self.request),
             action=AccessLog.Action.EXPORT,
             object_type="search",
             object_id=self.query or "(all)",
@@ -132,6 +133,11 @@ class ProfileView(FormView):
         return {"time_zone": profile.time_zone if profile else timezone.get_current_timezone_name()}
 
     def form_valid(self, form):
-        profile_update(request=self.request, time_zone=form.cleaned_data["time_zone"])
+        assert self.request.user.pk is not None  # only a logged-in person has a profile
+        profile_update(
+            user_id=self.request.user.pk,
+            session=self.request.session,
+            time_zone=form.cleaned_data["time_zone"],
+        )
         messages.success(self.request, "Saved. Times are now shown in your time zone.")
         return redirect(reverse("console:profile"))

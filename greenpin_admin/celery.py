@@ -4,6 +4,8 @@ import os
 from celery import Celery, Task, signals
 from celery.exceptions import Ignore
 
+from sync.queues import QUEUES, consumed_queues, queue_for
+
 from .filesystem_broker import install as install_filesystem_broker
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenpin_admin.settings")
@@ -11,22 +13,12 @@ install_filesystem_broker()
 
 logger = logging.getLogger(__name__)
 
-# Webhook events and what a person is waiting for never queue behind a rate-limited sync.
-QUEUES = {
-    "calls.tasks.apply_call_event": "events",
-    "allocations.tasks.refresh_allocation": "interactive",
-    "allocations.tasks.refresh_allocations": "sync",
-    "calls.tasks.pull_calls": "sync",
-    "sync.tasks.run_sync_pass": "sync",
-    "sync.tasks.purge_expired_data": "sync",
-}
+__all__ = ["QUEUES", "app", "consumed_queues", "route_task"]
 
 
 def route_task(name, args, kwargs, options, task=None, **extra):
-    from django.conf import settings
-
-    queue = QUEUES.get(name)
-    return {"queue": settings.CELERY_QUEUE_PREFIX + queue} if queue else None
+    queue = queue_for(name)
+    return {"queue": queue} if queue else None
 
 
 class BoundedRedeliveryTask(Task):
@@ -39,7 +31,7 @@ class BoundedRedeliveryTask(Task):
     max_deliveries = 3
 
     def before_start(self, task_id, args, kwargs):
-        from sync.coordination import coordinator
+        from exotel.coordination import coordinator
 
         deliveries = coordinator().increment(f"task-deliveries:{task_id}", 24 * 3600)
         if deliveries > self.max_deliveries:
@@ -92,12 +84,6 @@ def _forget_metrics_of_dead_child(pid=None, **kwargs) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(pid or os.getpid())
-
-
-def consumed_queues() -> list[str]:
-    from django.conf import settings
-
-    return [settings.CELERY_QUEUE_PREFIX + queue for queue in sorted({*QUEUES.values(), "celery"})]
 
 
 @signals.task_prerun.connect

@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from calls.views import exotel_webhook
-from sync.views import HealthView, healthz, metrics
+from console import urls as console_urls
+from console.health_views import HealthView, healthz, metrics
+from console.webhook import exotel_webhook
 
 urlpatterns = [
     path("", include("console.urls")),
-    path("allocations/", include("allocations.urls")),
-    path("calls/", include("calls.urls")),
-    path("audit/", include("audit.urls")),
+    path("allocations/", include((console_urls.allocation_patterns, "allocations"))),
+    path("calls/", include((console_urls.call_patterns, "calls"))),
+    path("audit/", include((console_urls.audit_patterns, "audit"))),
     path("webhooks/exotel/<str:secret>/", exotel_webhook, name="exotel-webhook"),
     # Without the slash too: redirecting a POST would lose its body.
     path("webhooks/exotel/<str:secret>", exotel_webhook),

@@ -1,6 +1,6 @@
-"""Counters for what happens in one process (Exotel requests, webhook deliveries, sync passes),
-exported at /metrics together with what is read from the database at scrape time
-(`sync/metrics_export.py`).
+"""Counters for what happens in one process (webhook deliveries, sync passes; Exotel requests
+are counted in `exotel/metrics.py`), exported at /metrics together with what is read from the
+database at scrape time.
 
 With PROMETHEUS_MULTIPROC_DIR set (gunicorn workers, Celery's prefork children), prometheus-client
 keeps these in files there and /metrics adds up every process's.
@@ -8,30 +8,11 @@ keeps these in files there and /metrics adds up every process's.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from prometheus_client import Counter, Histogram, disable_created_metrics
 
-from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
-
-logger = logging.getLogger(__name__)
 # The *_created series only say when a process started; they double the exposition.
 disable_created_metrics()
 
-EXOTEL_REQUESTS = Counter(
-    "greenpin_exotel_requests",
-    "Requests sent to Exotel, by API and outcome (ok or the error kind)",
-    ["api", "outcome"],
-)
-BUDGET_WAITS = Counter(
-    "greenpin_exotel_budget_waits",
-    "Times a process had to wait for a slot in the shared Exotel request budget",
-)
-BUDGET_WAITING = Gauge(
-    "greenpin_exotel_budget_waiting",
-    "Processes waiting for a slot in the shared Exotel request budget right now",
-    multiprocess_mode="livesum",
-)
 WEBHOOK_DELIVERIES = Counter(
     "greenpin_webhook_deliveries",
     "Call events Exotel posted to the webhook, by outcome",
@@ -45,18 +26,6 @@ SYNC_PASS_SECONDS = Histogram(
 )
 
 
-def exotel_request_observed(api: str, outcome: str) -> None:
-    """Count one answered (or failed) Exotel request and log it with its API and outcome."""
-    EXOTEL_REQUESTS.labels(api=api, outcome=outcome).inc()
-    logger.log(
-        logging.DEBUG if outcome == "ok" else logging.WARNING,
-        "Exotel %s API request: %s",
-        api,
-        outcome,
-        extra={"exotel_api": api, "exotel_outcome": outcome},
-    )
-
-
 def webhook_delivery_observed(outcome: str) -> None:
     WEBHOOK_DELIVERIES.labels(outcome=outcome).inc()
 
@@ -65,13 +34,3 @@ def sync_pass_observed(outcome: str, seconds: float | None) -> None:
     SYNC_PASSES.labels(outcome=outcome).inc()
     if seconds is not None:
         SYNC_PASS_SECONDS.observe(seconds)
-
-
-@contextmanager
-def budget_wait_observed() -> Iterator[None]:
-    BUDGET_WAITS.inc()
-    BUDGET_WAITING.inc()
-    try:
-        yield
-    finally:
-        BUDGET_WAITING.dec()

@@ -9,15 +9,16 @@ import os
 from collections.abc import Iterator
 
 import amqp.exceptions
+from celery import current_app as app
 from django.conf import settings
 from kombu.exceptions import ChannelError
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from greenpin_admin.celery import QUEUES, app
+from exotel.coordination import _limit, coordinator
 
-from .coordination import _limit, coordinator
+from .queues import QUEUES
 from .selectors import sync_backlog
 
 logger = logging.getLogger(__name__)

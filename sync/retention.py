@@ -11,8 +11,9 @@ from django.utils import timezone
 from allocations.models import Allocation, AllocationStatus
 from audit.models import AccessLog
 from calls.models import Call, CallEvent
+from exotel.models import Lease, ProviderError, RequestSlot
 
-from .models import Lease, ProviderError, RequestSlot, SyncRun
+from .models import SyncRun
 
 BATCH = 1000
 

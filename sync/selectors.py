@@ -11,8 +11,9 @@ from django.utils import timezone
 from allocations.models import Allocation, AllocationStatus
 from calls.models import UNMATCHED_STATES, Call, CallEvent
 from calls.services import auto_track_counts
+from exotel.models import ProviderError, ProviderState
 
-from .models import ProviderError, ProviderState, SyncRun
+from .models import SyncRun
 
 
 @dataclass

@@ -34,10 +34,10 @@ from calls.services import (
     calls_pull,
     calls_relink_unmatched,
 )
+from exotel.coordination import lease
 from exotel.errors import ExotelError
+from exotel.request_guard import DEPLOYMENT_WIDE
 
-from .coordination import lease
-from .guard import DEPLOYMENT_WIDE
 from .metrics import sync_pass_observed
 from .models import SyncRun
 

@@ -21,7 +21,7 @@ import time
 
 from django.conf import settings
 
-from .coordination import coordinator
+from exotel.coordination import coordinator
 
 logger = logging.getLogger(__name__)
 

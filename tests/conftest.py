@@ -97,7 +97,7 @@ def _own_coordination_state(settings):
     settings.COORDINATION_KEY_PREFIX = f"greenpin-test-{uuid.uuid4().hex[:8]}:"
     settings.EXOTEL_RATE_LIMIT_PER_MINUTE = 100_000
     yield
-    from sync.coordination import RedisCoordinator, coordinator
+    from exotel.coordination import RedisCoordinator, coordinator
 
     backend = coordinator()
     if isinstance(backend, RedisCoordinator):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from audit.models import AccessLog
 from calls.models import CallEvent
-from sync.models import ProviderState
+from exotel.models import ProviderState
 from tests.factories import AllocationFactory, CallFactory, PartyFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,12 +6,25 @@ from datetime import datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.timesince import timesince, timeuntil
 
 from console.masking import mask_phone, mask_pin
 from exotel.phones import format_phone
 
 register = template.Library()
+
+
+@register.simple_tag
+def status_badge(status: str, label: str = "") -> SafeString:
+    """The one status badge: `status` picks its colour, `label` (default: the status) is what it
+    says. A call Exotel has said nothing about yet is "pending"."""
+    return format_html(
+        '<span class="status status-{}">{}</span>',
+        status or "pending",
+        label or status or "unknown",
+    )
 
 
 @register.filter

@@ -174,7 +174,7 @@ def test_ctrl_c_while_waiting_for_the_budget_stops_cleanly(standin, settings, mo
         raise KeyboardInterrupt
 
     # Ctrl-C lands while the command sleeps, waiting for the budget.
-    monkeypatch.setattr("sync.coordination.time", SimpleNamespace(sleep=ctrl_c))
+    monkeypatch.setattr("exotel.coordination.time", SimpleNamespace(sleep=ctrl_c))
 
     code, out = run("track", "gp_int0", "gp_int1", "gp_int2", "gp_int3")
 

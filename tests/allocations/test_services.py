@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from allocations.models import Allocation, AllocationStatus
-from allocations.services import allocation_refresh, allocation_track
+from allocations.services import allocation_refresh, allocation_track, allocation_track_and_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +183,13 @@ def test_a_row_claim_lasts_its_own_setting_not_a_task_time_limit(settings):
     allocation.refresh_from_db()
     left = allocation.claimed_until - timezone.now()
     assert timedelta(seconds=25) < left <= timedelta(seconds=30)
+
+
+def test_tracking_and_refreshing_queues_one_refresh_per_allocation_after_commit(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        tracked = allocation_track_and_refresh(greenpin_ids=["gp_new_1", "gp_new_2", "gp_new_1"])
+
+    assert [allocation.greenpin_id for allocation in tracked] == ["gp_new_1", "gp_new_2"]
+    assert len(callbacks) == 2

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from audit.models import AccessLog
-from calls import client
 from calls.models import Call, CallEvent
+from exotel import call_api as client
 from tests.browser.conftest import (
     NARROW,
     axe_violations,

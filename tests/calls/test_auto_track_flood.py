@@ -49,10 +49,10 @@ def test_held_back_calls_are_linked_in_a_later_window(settings):
     assert Allocation.objects.count() == 2
 
     settings.COORDINATION_KEY_PREFIX += "next-window:"  # a fresh window
-    from sync.coordination import DatabaseCoordinator, coordinator
+    from exotel.coordination import DatabaseCoordinator, coordinator
 
     if isinstance(coordinator(), DatabaseCoordinator):
-        from sync.models import Lease
+        from exotel.models import Lease
 
         Lease.objects.filter(name__startswith="count:auto-track").delete()
     calls_relink_unmatched()

@@ -55,7 +55,7 @@ def test_the_webhook_refuses_an_id_of_another_shape(webhook, bad):
 
 @pytest.mark.parametrize("bad", ["slash/call-1", "x" * 65])
 def test_the_call_api_answering_a_strange_sid_is_a_bad_response(standin, bad):
-    from calls import client
+    from exotel import call_api as client
 
     with pytest.raises(errors.BadResponse):
         client.parse_call({"Sid": bad, "Status": "completed"})

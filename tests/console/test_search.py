@@ -91,7 +91,7 @@ def test_the_search_page_runs_a_constant_number_of_queries(
     # the audit row of a phone search; plus the search counter when it lives in the database
     # (savepoint, locked read, write, release) rather than Redis. A filter keeps a lone match
     # on the results page.
-    from sync.coordination import RedisCoordinator, coordinator
+    from exotel.coordination import RedisCoordinator, coordinator
 
     counter = 0 if isinstance(coordinator(), RedisCoordinator) else 4
     with django_assert_num_queries(9 + counter):

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from allocations import client
 from exotel import errors
-from sync.guard import CircuitOpen, exotel_request
-from sync.models import ProviderState
+from exotel import greenpin as client
+from exotel.models import ProviderState
+from exotel.request_guard import CircuitOpen, exotel_request
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_a_failed_trial_opens_the_circuit_again(after, standin, answer):
 def test_a_trial_that_never_left_for_a_spent_budget_is_given_back(after, standin, settings):
     settings.EXOTEL_RATE_LIMIT_PER_MINUTE = 1
     settings.EXOTEL_MAX_RETRY_AFTER = 0.1
-    from sync.coordination import coordinator
+    from exotel.coordination import coordinator
 
     coordinator().take_request_slot()  # someone else took the only slot
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from allocations.models import Allocation
 from allocations.services import allocation_refresh, allocation_track
-from sync.models import ProviderError, ProviderState
+from exotel.models import ProviderError, ProviderState
 from sync.services import sync_pass
 
 pytestmark = pytest.mark.django_db

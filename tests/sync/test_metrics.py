@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from allocations.models import AllocationStatus
 from allocations.services import allocation_refresh
-from sync.models import ProviderState
+from exotel.models import ProviderState
 from sync.services import sync_pass
 from tests.factories import AllocationFactory
 

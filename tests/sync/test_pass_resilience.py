@@ -14,7 +14,7 @@ from allocations.services import allocation_track
 from calls.models import CallEvent
 from calls.services import allocation_backfill_calls
 from exotel import errors
-from sync.models import ProviderState
+from exotel.models import ProviderState
 from sync.services import sync_dispatch, sync_pass
 from tests.factories import AllocationFactory, CallFactory
 

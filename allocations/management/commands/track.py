@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from allocations.services import allocation_refresh, allocation_track
-from sync.coordination import waiting_for_budget
-from sync.guard import DEPLOYMENT_WIDE
+from exotel.coordination import waiting_for_budget
+from exotel.request_guard import DEPLOYMENT_WIDE
 
 WAITING = "waiting for Exotel's rate limit: {seconds:.0f} s"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from sync.coordination import waiting_for_budget
+from exotel.coordination import waiting_for_budget
 from sync.services import sync_pass
 
 

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from calls.models import UNMATCHED_STATES, Call, CallEvent
+from calls.services import call_link_manually, call_relink
+
+from .mixins import MaskingAdminMixin, PhoneNumberSearchMixin, pretty_payload
+
+# The provider's private recording URL never reaches a browser; numbers only for those who
+# may see them.
+RECORDING_KEYS = {"RecordingUrl", "recording_url", "PreSignedRecordingUrl"}
+NUMBER_KEYS = {"From", "To", "from", "to", "vn", "PhoneNumberSid", "ForwardedFrom", "CallerName"}
+
+
+class CallEventInline(admin.TabularInline):
+    model = CallEvent
+    fields = ("received_at", "sent_at", "event_type", "status", "shape", "applied_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MatchFilter(admin.SimpleListFilter):
+    title = "link"
+    parameter_name = "match"
+
+    def lookups(self, request, model_admin):
+        return [("unmatched", "Unmatched (no or several candidates)"), ("linked", "Linked")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unmatched":
+            return queryset.filter(link_state__in=UNMATCHED_STATES)
+        if self.value() == "linked":
+            return queryset.filter(allocation__isnull=False)
+        return queryset
+
+
+@admin.register(Call)
+class CallAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmin):
+    list_display = (
+        "sid",
+        "start_time",
+        "from_number",
+        "to_number",
+        "status",
+        "duration",
+        "allocation",
+        "link_state",
+    )
+    list_filter = (MatchFilter, "link_state", "status")
+    list_select_related = ("allocation",)
+    search_fields = ("=sid", "=from_number", "=to_number", "=order_id", "=allocation__greenpin_id")
+    phone_search_fields = ("from_number", "to_number")
+    number_fields = ("from_number", "to_number", "provider_payload")
+    raw_id_fields = ("allocation",)
+    date_hierarchy = "start_time"
+    show_full_result_count = False
+    actions = ["relink"]
+    inlines = [CallEventInline]
+    # Only the link is the admin's to set; everything else is what Exotel said.
+    readonly_fields = (
+        "sid",
+        "link_state",
+        "greenpin_id",
+        "from_number",
+        "to_number",
+        "status",
+        "start_time",
+        "end_time",
+        "duration",
+        "talk_duration",
+        "price",
+        "direction",
+        "custom_field",
+        "order_id",
+        "provider_payload",
+        "first_seen_at",
+        "last_synced_at",
+        "last_sync_error",
+        "link_checked_at",
+        "pull_attempts",
+        "next_pull_at",
+    )
+    exclude = ("recording_url", "raw_payload")
+
+    @admin.display(description="Call API payload")
+    def provider_payload(self, obj: Call) -> str:
+        return pretty_payload(obj.raw_payload, hide=RECORDING_KEYS)
+
+    @admin.display(description="Call API payload")
+    def provider_payload_masked(self, obj: Call) -> str:
+        return pretty_payload(obj.raw_payload, hide=RECORDING_KEYS | NUMBER_KEYS)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if "allocation" in form.changed_data:
+            call_link_manually(call=obj, allocation=form.cleaned_data["allocation"])
+
+    @admin.action(description="Link again by the automatic rule")
+    def relink(self, request, queryset):
+        states = [call_relink(call=call).get_link_state_display() for call in queryset]
+        self.message_user(
+            request,
+            f"Re-linked {len(states)} call(s): "
+            + ", ".join(f"{states.count(s)} {s.lower()}" for s in sorted(set(states))),
+            messages.INFO,
+        )
+
+
+@admin.register(CallEvent)
+class CallEventAdmin(MaskingAdminMixin, admin.ModelAdmin):
+    list_display = ("received_at", "call_sid", "event_type", "status", "shape", "applied_at")
+    number_fields = ("delivered_payload",)
+    list_filter = ("shape", "event_type", "status")
+    search_fields = ("=call_sid",)
+    readonly_fields = (
+        "call_sid",
+        "fingerprint",
+        "shape",
+        "event_type",
+        "status",
+        "sent_at",
+        "received_at",
+        "delivered_payload",
+        "applied_at",
+        "apply_error",
+        "apply_attempts",
+    )
+    exclude = ("payload", "call")
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description="payload")
+    def delivered_payload(self, obj: CallEvent) -> str:
+        return pretty_payload(obj.payload, hide=RECORDING_KEYS)
+
+    @admin.display(description="payload")
+    def delivered_payload_masked(self, obj: CallEvent) -> str:
+        return pretty_payload(obj.payload, hide=RECORDING_KEYS | NUMBER_KEYS)

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import logging
+import re
+
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
+from django.views import View
+from django.views.generic import DetailView
+
+from audit.models import AccessLog
+from audit.services import access_log_record
+from calls.selectors import call_event_list_for_call, call_get_for_page
+from exotel import recordings
+from exotel.errors import ExotelError
+
+from .services import REVEALS, revealed
+from .view_helpers import or_404, who
+
+logger = logging.getLogger(__name__)
+
+
+class CallDetailView(PermissionRequiredMixin, DetailView):
+    """One call with its event timeline (when Exotel sent each event, when we received it)."""
+
+    permission_required = "calls.view_call"
+    template_name = "console/call.html"
+    context_object_name = "call"
+
+    def get_object(self, queryset=None):
+        return or_404(call_get_for_page(sid=self.kwargs["sid"]))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        call = self.object
+        context["events"] = call_event_list_for_call(call=call)
+        context["can_play"] = self.request.user.has_perm("calls.play_recording")
+        # Numbers revealed on the call's allocation page are revealed here too.
+        context["revealed"] = (
+            revealed(
+                session=self.request.session,
+                user=self.request.user,
+                object_type="allocation",
+                object_id=call.allocation.greenpin_id,
+            )
+            if call.allocation
+            else dict.fromkeys(REVEALS, False)
+        )
+        return context
+
+
+class CallRecordingView(PermissionRequiredMixin, View):
+    """The recording, streamed from Exotel with `Range` passed through so seeking works.
+
+    The provider's URL and credentials never reach the browser; each play is audited.
+    """
+
+    permission_required = "calls.play_recording"
+    raise_exception = True
+
+    def get(self, request: HttpRequest, sid: str) -> HttpResponseBase:
+        call = or_404(call_get_for_page(sid=sid))
+        if not call.recording_url:
+            return HttpResponse(
+                "The recording is not available yet.\n", status=404, content_type="text/plain"
+            )
+        range_header = _plain_range(request.headers.get("Range"))
+        if not recordings.recording_origin_allowed(call.recording_url):
+            access_log_record(
+                **who(request),
+                action=AccessLog.Action.RECORDING_REFUSED,
+                object_type="call",
+                object_id=call.sid,
+                detail="recording URL outside RECORDING_ALLOWED_ORIGINS; not fetched",
+            )
+            return HttpResponse(
+                "This recording's address is not allowed.\n", status=502, content_type="text/plain"
+            )
+        try:
+            stream = recordings.open_recording(call.recording_url, range_header=range_header)
+        except ExotelError as error:
+            logger.warning("recording of %s could not be fetched: %s", call.sid, error)
+            status = 404 if error.kind == "not_found" else 502
+            return HttpResponse(
+                "The recording could not be fetched from Exotel.\n",
+                status=status,
+                content_type="text/plain",
+            )
+        if _serves_the_start(stream.status, stream.headers.get("Content-Range", "")):
+            access_log_record(
+                **who(request),
+                action=AccessLog.Action.PLAY_RECORDING,
+                object_type="call",
+                object_id=call.sid,
+            )
+        response = StreamingHttpResponse(stream.chunks(), status=stream.status)
+        for name, value in stream.headers.items():
+            response[name] = value
+        response["Cache-Control"] = "private, no-store"
+        # A fixed name: the SID comes from outside and has no business in a header.
+        response["Content-Disposition"] = 'inline; filename="recording"'
+        return response
+
+
+# One range, in the only spelling players send; anything else asks for the whole file.
+_RANGE = re.compile(r"bytes=[0-9]{1,15}-[0-9]{0,15}|bytes=-[0-9]{1,15}")
+
+
+def _plain_range(header: str | None) -> str | None:
+    return header if header and _RANGE.fullmatch(header) else None
+
+
+def _serves_the_start(status: int, content_range: str) -> bool:
+    # A play is audited when the bytes served include the first one, whatever the request
+    # said: a player asks for the start when it begins playing, later ranges are seeks.
+    if status == 200:
+        return True
+    return re.match(r"bytes 0+-", content_range.strip(), re.IGNORECASE) is not None

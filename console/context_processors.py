@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.utils.functional import SimpleLazyObject
+
+from exotel.request_guard import alerts
+
+
+def provider_alerts(request) -> dict:
+    """The credentials alert and open circuits, for the banner on every page: one query per
+    request, and only when a template looks (table cells render with this context too)."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    if not hasattr(request, "_provider_alerts"):
+        request._provider_alerts = SimpleLazyObject(alerts)
+    return {"provider_alerts": request._provider_alerts}

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExotelConfig(AppConfig):
+    name = "exotel"
+    verbose_name = "Exotel"
