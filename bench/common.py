@@ -309,6 +309,7 @@ def start_worker(
     deadline = time.monotonic() + 60
     while "ready." not in log.read_text():
         if process.poll() is not None or time.monotonic() > deadline:
+            stop(process)
             raise RuntimeError(f"the worker did not start; see {log}")
         time.sleep(0.2)
     return process
