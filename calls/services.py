@@ -24,7 +24,7 @@ from allocations.tasks import refresh_allocation
 from exotel import errors
 from exotel.custom_field import parse_order_id
 from exotel.retry import call_with_retries
-from sync.coordination import coordinator
+from sync.coordination import coordinator, hour_counter_add
 from sync.guard import DEPLOYMENT_WIDE, exotel_request
 
 from . import client
@@ -141,6 +141,8 @@ def call_apply_record(*, record: CallRecord) -> Call:
     call.next_pull_at = _next_pull(call, now)
     call.save()
     _link(call)
+    # After commit: the counter's row lock must not be held for the rest of this transaction.
+    transaction.on_commit(lambda: hour_counter_add("calls_pulled"))
     return call
 
 
