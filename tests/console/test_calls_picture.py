@@ -118,4 +118,5 @@ def test_the_page_draws_the_filtered_calls_as_svg_without_inline_style(superviso
     assert '<rect class="bar bar-failed"' in figure
     assert 'bar-completed" x=' not in figure  # only the filtered calls
     assert "<title>20 Nov: 1 failed</title>" in figure
-    assert "style=" not in page and "<script>" not in page
+    assert "style=" not in page
+    assert "<script>" not in page
