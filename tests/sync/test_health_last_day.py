@@ -11,10 +11,10 @@ from django.utils import timezone
 from calls import client
 from calls.models import CallEvent
 from calls.services import calls_pull
-from tests.factories import CallFactory
 from sync.coordination import coordinator
 from sync.models import ProviderError
 from sync.selectors import health_last_day
+from tests.factories import CallFactory
 
 pytestmark = pytest.mark.django_db
 
