@@ -65,9 +65,7 @@ def test_a_supervisor_finds_last_weeks_failed_calls_reads_the_picture_and_downlo
     # A preset is a filter: the panel opens with the dates filled in.
     assert page.locator("details.filters-panel").get_attribute("open") is not None
     today = timezone.localdate()
-    assert page.get_by_label("started from").input_value() == str(
-        today - timedelta(days=6)
-    )
+    assert page.get_by_label("started from").input_value() == str(today - timedelta(days=6))
     page.get_by_role("checkbox", name="failed").check()
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**status=failed**")
