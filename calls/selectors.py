@@ -6,7 +6,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.db.models.functions import TruncDay, TruncHour
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -251,9 +262,7 @@ def call_picture(
             bucket.counts[outcome] = bucket.counts.get(outcome, 0) + row["n"]
     total = sum(b.total for b in buckets)
     answered = sum(b.counts.get("completed", 0) for b in buckets)
-    timed = within.filter(duration__isnull=False, talk_duration__isnull=False)
-    ring = timed.annotate(ring=F("duration") - F("talk_duration")).values_list("ring", flat=True)
-    talk = timed.filter(status="completed").values_list("talk_duration", flat=True)
+    median_ring, median_talk = _medians(within)
     return CallPicture(
         first_day=first_day,
         last_day=last_day,
@@ -261,8 +270,8 @@ def call_picture(
         buckets=buckets,
         total=total,
         answered=answered,
-        median_ring=_median(ring.order_by("ring")),
-        median_talk=_median(talk.order_by("talk_duration")),
+        median_ring=median_ring,
+        median_talk=median_talk,
         clipped=clipped,
     )
 
@@ -275,6 +284,32 @@ def _empty_buckets(first_day: date, last_day: date, *, hourly: bool) -> list[Buc
     return [
         Bucket(start=datetime.combine(first_day + timedelta(days=n), time.min)) for n in range(days)
     ]
+
+
+class _LowerMedian(Aggregate):
+    """PostgreSQL's lower middle value of a column, in the same pass as the other."""
+
+    function = "percentile_disc"
+    template = "percentile_disc(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = IntegerField()
+
+
+def _medians(calls: QuerySet[Call]) -> tuple[int | None, int | None]:
+    """Median ring time (every timed call) and talk time (answered calls)."""
+    timed = calls.filter(duration__isnull=False, talk_duration__isnull=False)
+    ring = F("duration") - F("talk_duration")
+    if connection.vendor == "postgresql":
+        found = timed.aggregate(
+            ring=_LowerMedian(ring),
+            talk=_LowerMedian("talk_duration", filter=Q(status="completed")),
+        )
+        return (
+            None if found["ring"] is None else max(0, found["ring"]),
+            found["talk"],
+        )
+    rings = timed.annotate(ring=ring).values_list("ring", flat=True).order_by("ring")
+    talks = timed.filter(status="completed").values_list("talk_duration", flat=True)
+    return _median(rings), _median(talks.order_by("talk_duration"))
 
 
 def _median(values: QuerySet) -> int | None:

@@ -107,8 +107,8 @@ def test_no_cell_starts_a_formula(supervisor_client, formula):
         allocation=None,
         link_state="no_candidate",
         order_id=formula,
-        price=formula,
-        direction=formula,
+        price="=1+1",
+        direction=formula[:32],
     )
     (row,) = export(supervisor_client)
     assert row["order_id"] == "'" + formula
