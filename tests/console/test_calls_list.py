@@ -232,3 +232,16 @@ def test_the_search_links_to_the_calls_of_its_allocations(supervisor_client, ord
     assert sids(supervisor_client, in_search="status=active") == ["c_mine"]
     assert sids(supervisor_client, in_search="q=777&status=active") == ["c_mine"]
     assert sids(supervisor_client, in_search="status=nonsense") == []
+
+
+def test_a_number_searched_in_the_calls_list_is_audited_and_throttled(supervisor_client, settings):
+    from audit.models import AccessLog
+
+    settings.SEARCH_RATE_LIMIT_PER_MINUTE = 2
+    assert supervisor_client.get("/calls/", {"q": "99000 12345"}).status_code == 200
+    carried = {"in_search": "q=08800054321"}
+    assert supervisor_client.get("/calls/", carried).status_code == 200
+    searched = AccessLog.objects.filter(action="search_number").values_list("object_id", flat=True)
+    assert sorted(searched) == [B_NUMBER, A_NUMBER]
+    assert supervisor_client.get("/calls/export.csv", {"q": "1"}).status_code == 429
+    assert supervisor_client.get("/calls/").status_code == 200  # no search, no limit
