@@ -48,7 +48,8 @@ def test_a_hostile_filter_is_never_a_5xx(supervisor_client, path, params):
     allocation = AllocationFactory(order_id='=cmd|"/C calc"!A0')
     CallFactory(allocation=allocation, price="@SUM(1)", direction="-1+1")
     response = supervisor_client.get(path, params)
-    assert response.status_code < 500
+    # A form error, a page that is not there shown as the first, or the value applied.
+    assert response.status_code == 200
     if response.streaming:
         b"".join(response.streaming_content)
 
