@@ -86,4 +86,4 @@ def test_the_health_page_shows_the_last_day(supervisor_client, settings):
     page = supervisor_client.get("/health/").content.decode()
     assert "The last 24 hours" in page
     assert "timeout: 1" in page
-    assert "of 12000 an hour" in page
+    assert "of 12,000 an hour" in page
