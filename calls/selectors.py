@@ -247,7 +247,8 @@ def call_picture(
     rows = (
         within.annotate(bucket=trunc("start_time", tzinfo=zone))
         .values("bucket", "status")
-        .annotate(n=Count("id"))
+        # COUNT(*), not of a column: the covering index on start_time answers it alone.
+        .annotate(n=Count("*"))
         .order_by()
     )
     buckets = _empty_buckets(first_day, last_day, hourly=hourly)
