@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from .common import FULL, QUICK, Results, clear_redis, setup_django
 
-FIGURES = ("data", "search", "pages", "sync", "bulk_calls", "webhook", "memory")
+FIGURES = ("data", "search", "pages", "sync", "bulk_calls", "webhook", "memory", "calls")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     setup_django(scale)
     results = Results(scale)
-    from . import bulk_calls, datagen, memory, pages, search, sync, webhook
+    from . import bulk_calls, calls_page, datagen, memory, pages, search, sync, webhook
 
     modules = {
         "search": search,
@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         "bulk_calls": bulk_calls,
         "webhook": webhook,
         "memory": memory,
+        "calls": calls_page,
     }
     datagen.ensure_data(scale, results)  # every other figure needs the data
     try:

@@ -69,7 +69,10 @@ class Call(models.Model):
             models.Index(fields=["allocation", "start_time"], name="call_allocation_start"),
             models.Index(fields=["start_time"], name="call_start_time"),
         ]
-        permissions = [("play_recording", "Can play call recordings")]
+        permissions = [
+            ("play_recording", "Can play call recordings"),
+            ("export_calls", "Can export calls as CSV"),
+        ]
 
     def __str__(self) -> str:
         return self.sid

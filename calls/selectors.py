@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
-from allocations.models import Allocation
+from allocations.models import Allocation, Party
+from exotel.ids import is_exotel_id
+from exotel.phones import normalize_phone
 
 from .models import MAX_APPLY_ATTEMPTS, UNMATCHED_STATES, Call, CallEvent, LinkState
+from exotel.call_statuses import chart_outcome
 
 BACKFILL_SETTLE = timedelta(hours=1)
 
@@ -125,3 +141,182 @@ def call_list_unmatched_candidates(
         )
         .order_by("start_time", "id")
     )
+
+
+def call_list_for_console() -> QuerySet[Call]:
+    """Every call, newest first, with its allocation and that allocation's parties: a page
+    of any length costs the same two queries."""
+    parties = Party.objects.only("id", "allocation_id", "side", "number")
+    return (
+        Call.objects.select_related("allocation")
+        .prefetch_related(Prefetch("allocation__parties", queryset=parties))
+        .order_by("-start_time", "-id")
+    )
+
+
+def call_matching(*, query: str) -> QuerySet[Call]:
+    """Calls matching `query` exactly: a call SID, an order ID (the call's or its
+    allocation's), or a phone number in any format on either side (a party or the virtual
+    number). A UNION of index lookups, never a scan."""
+    text = query.strip()
+    if not text:
+        return Call.objects.none()
+    branches = [
+        Call.objects.filter(order_id=text).values("pk"),
+        Call.objects.filter(allocation__order_id=text).values("pk"),
+    ]
+    if is_exotel_id(text):
+        branches.append(Call.objects.filter(sid=text).values("pk"))
+    if phone := normalize_phone(text):
+        branches += [
+            Call.objects.filter(from_number=phone).values("pk"),
+            Call.objects.filter(to_number=phone).values("pk"),
+        ]
+    branches = [branch.order_by() for branch in branches]  # SQLite refuses ordered branches
+    return Call.objects.filter(pk__in=branches[0].union(*branches[1:]))
+
+
+# "1,000+" instead of counting a million rows for a number nobody reads exactly.
+COUNT_CAP = 1000
+
+
+def call_count_capped(queryset: QuerySet[Call], *, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """How many calls, counted up to `cap`; and whether there are more."""
+    counted = queryset.order_by()[: cap + 1].count()
+    return min(counted, cap), counted > cap
+
+
+# A picture with more bars than this is unreadable at 400 px and costs a long scan.
+MAX_CHART_DAYS = 92
+
+
+@dataclass
+class Bucket:
+    start: datetime
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class CallPicture:
+    """Calls per day (or per hour over one day), stacked by outcome, with their rates."""
+
+    first_day: date
+    last_day: date
+    hourly: bool
+    buckets: list[Bucket]
+    total: int
+    answered: int
+    median_ring: int | None
+    median_talk: int | None
+    clipped: bool = False
+
+    @property
+    def finished(self) -> int:
+        return self.total - sum(b.counts.get("in-progress", 0) for b in self.buckets)
+
+    @property
+    def answer_rate(self) -> float | None:
+        """Answered calls among those that ended (calls in progress are not counted yet)."""
+        return self.answered / self.finished if self.finished else None
+
+    @property
+    def answer_rate_text(self) -> str:
+        rate = self.answer_rate
+        if rate is None:
+            return "—"
+        return f"{rate:.0%} ({self.answered:,} of {self.finished:,} ended calls)"
+
+
+def call_picture(
+    queryset: QuerySet[Call], *, first_day: date, last_day: date, zone: tzinfo
+) -> CallPicture:
+    """The calls of `queryset` from `first_day` to `last_day` (inclusive, in `zone`): counts
+    per bucket and outcome in one grouped query, the medians in three more."""
+    clipped = (last_day - first_day).days >= MAX_CHART_DAYS
+    if clipped:
+        first_day = last_day - timedelta(days=MAX_CHART_DAYS - 1)
+    start = datetime.combine(first_day, time.min, tzinfo=zone)
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+    hourly = first_day == last_day
+    within = queryset.order_by().filter(start_time__gte=start, start_time__lt=end)
+    trunc = TruncHour if hourly else TruncDay
+    rows = (
+        within.annotate(bucket=trunc("start_time", tzinfo=zone))
+        .values("bucket", "status")
+        # COUNT(*), not of a column: the covering index on start_time answers it alone.
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    buckets = _empty_buckets(first_day, last_day, hourly=hourly)
+    by_start = {bucket.start: bucket for bucket in buckets}
+    for row in rows:
+        moment = row["bucket"]
+        if moment is None:
+            continue
+        bucket = by_start.get(moment.astimezone(zone).replace(tzinfo=None))
+        if bucket is not None:
+            outcome = chart_outcome(row["status"])
+            bucket.counts[outcome] = bucket.counts.get(outcome, 0) + row["n"]
+    total = sum(b.total for b in buckets)
+    answered = sum(b.counts.get("completed", 0) for b in buckets)
+    median_ring, median_talk = _medians(within)
+    return CallPicture(
+        first_day=first_day,
+        last_day=last_day,
+        hourly=hourly,
+        buckets=buckets,
+        total=total,
+        answered=answered,
+        median_ring=median_ring,
+        median_talk=median_talk,
+        clipped=clipped,
+    )
+
+
+def _empty_buckets(first_day: date, last_day: date, *, hourly: bool) -> list[Bucket]:
+    # Keys are naive local wall times: a day is 23 or 25 hours long where clocks change.
+    if hourly:
+        return [Bucket(start=datetime.combine(first_day, time(hour))) for hour in range(24)]
+    days = (last_day - first_day).days + 1
+    return [
+        Bucket(start=datetime.combine(first_day + timedelta(days=n), time.min)) for n in range(days)
+    ]
+
+
+class _LowerMedian(Aggregate):
+    """PostgreSQL's lower middle value of a column, in the same pass as the other."""
+
+    function = "percentile_disc"
+    template = "percentile_disc(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = IntegerField()
+
+
+def _medians(calls: QuerySet[Call]) -> tuple[int | None, int | None]:
+    """Median ring time (every timed call) and talk time (answered calls)."""
+    timed = calls.filter(duration__isnull=False, talk_duration__isnull=False)
+    ring = F("duration") - F("talk_duration")
+    if connection.vendor == "postgresql":
+        found = timed.aggregate(
+            ring=_LowerMedian(ring),
+            talk=_LowerMedian("talk_duration", filter=Q(status="completed")),
+        )
+        return (
+            None if found["ring"] is None else max(0, found["ring"]),
+            found["talk"],
+        )
+    rings = timed.annotate(ring=ring).values_list("ring", flat=True).order_by("ring")
+    talks = timed.filter(status="completed").values_list("talk_duration", flat=True)
+    return _median(rings), _median(talks.order_by("talk_duration"))
+
+
+def _median(values: QuerySet) -> int | None:
+    """The middle value (the lower of the two middles), in two queries: a count, one row."""
+    count = values.count()
+    if not count:
+        return None
+    middle = values[(count - 1) // 2]
+    return max(0, int(middle))

@@ -22,7 +22,7 @@ from allocations.services import allocation_track_and_refresh
 from exotel import call_api, errors
 from exotel.call_api import CallRecord
 from exotel.call_statuses import STATUS_RANK, TERMINAL_STATUSES
-from exotel.coordination import coordinator, rows_claim, rows_release
+from exotel.coordination import coordinator, hour_counter_add, rows_claim, rows_release
 from exotel.custom_field import parse_order_id
 from exotel.http import backoff_delay, call_with_retries
 from exotel.request_guard import DEPLOYMENT_WIDE, exotel_request
@@ -138,6 +138,8 @@ def call_apply_record(*, record: CallRecord) -> Call:
     call.next_pull_at = _next_pull(call, now)
     call.save()
     _link(call)
+    # After commit: the counter's row lock must not be held for the rest of this transaction.
+    transaction.on_commit(lambda: hour_counter_add("calls_pulled"))
     return call
 
 

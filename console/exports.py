@@ -11,6 +11,9 @@ from collections.abc import Iterable, Iterator
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from calls.models import UNMATCHED_STATES
+
+from .call_parties import call_parties
 from .masking import mask_phone
 
 HEADER = [
@@ -56,6 +59,62 @@ def allocation_csv_rows(
                 _iso(allocation.last_synced_at),
             )
         )
+
+
+CALL_HEADER = [
+    "sid",
+    "order_id",
+    "greenpin_id",
+    "started_at",
+    "ended_at",
+    "status",
+    "direction",
+    "caller",
+    "callee",
+    "virtual_number",
+    "ring_seconds",
+    "talk_seconds",
+    "total_seconds",
+    "price",
+    "recording",
+    "link_state",
+]
+
+
+def call_csv_rows(
+    queryset: QuerySet, *, full_numbers: bool, chunk_size: int = 2000
+) -> Iterator[str]:
+    """One row per call, read `chunk_size` at a time with their allocations and parties."""
+    writer = csv.writer(_Echo())
+    show_number = (lambda n: n) if full_numbers else mask_phone
+    yield writer.writerow(CALL_HEADER)
+    for call in queryset.iterator(chunk_size=chunk_size):
+        allocation = call.allocation
+        parties = call_parties(call)
+        yield writer.writerow(
+            csv_cells(
+                call.sid,
+                call.order_id or (allocation.order_id if allocation else ""),
+                allocation.greenpin_id if allocation else call.greenpin_id,
+                _iso(call.start_time),
+                _iso(call.end_time),
+                call.status,
+                call.direction,
+                show_number(parties.caller),
+                show_number(parties.callee),
+                show_number(parties.virtual_number),
+                _blank_if_none(call.ring_duration),
+                _blank_if_none(call.talk_duration),
+                _blank_if_none(call.duration),
+                call.price,
+                "yes" if call.recording_url else "no",
+                "unmatched" if call.link_state in UNMATCHED_STATES else call.link_state,
+            )
+        )
+
+
+def _blank_if_none(value: object) -> object:
+    return "" if value is None else value
 
 
 # What a spreadsheet reads as the start of a formula (OWASP's list).

@@ -5,9 +5,14 @@ from datetime import date
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.http import QueryDict
 
 from allocations.models import Allocation, AllocationStatus
-from calls.models import UNMATCHED_STATES, Call
+from calls.models import UNMATCHED_STATES, Call, LinkState
+from calls.selectors import call_matching
+from exotel.call_statuses import FILTER_STATUSES, STATUS_RANK, TERMINAL_STATUSES
+
+from .selectors import allocation_search
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -100,3 +105,103 @@ class AllocationFilter(django_filters.FilterSet):
         if value == "no":
             return queryset.exclude(Exists(subquery))
         return queryset
+
+
+LINK_CHOICES = [("linked", "Linked to an allocation"), ("unmatched", "Unmatched")]
+DIRECTION_CHOICES = [
+    ("inbound", "inbound"),
+    ("incoming", "incoming"),
+    ("outbound-dial", "outbound-dial"),
+    ("outbound-api", "outbound-api"),
+]
+# Talk-time bounds beyond a day are typing mistakes; the database's integer ends far above.
+MAX_TALK_SECONDS = 86_400
+# The search box's own limits apply to a search carried over from the allocation search.
+MAX_QUERY_LENGTH = 256
+
+
+class SecondsField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_TALK_SECONDS)
+        super().__init__(*args, **kwargs)
+
+
+class SecondsFilter(django_filters.NumberFilter):
+    field_class = SecondsField
+
+
+class CallFilter(django_filters.FilterSet):
+    """The filters of the calls list and its export; each an indexed condition, a plain
+    comparison within the date range, or a UNION of index lookups."""
+
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label="Phone, virtual number, call SID or order ID",
+        max_length=MAX_QUERY_LENGTH,
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=[(s, s) for s in FILTER_STATUSES],
+        method="filter_status",
+        label="Outcome",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    direction = django_filters.ChoiceFilter(choices=DIRECTION_CHOICES, empty_label="Any")
+    link = django_filters.ChoiceFilter(
+        choices=LINK_CHOICES, method="filter_link", label="Link", empty_label="Any"
+    )
+    has_recording = django_filters.ChoiceFilter(
+        choices=YES_NO, method="filter_has_recording", label="Has a recording", empty_label="Any"
+    )
+    started = BoundedDateRangeFilter(
+        field_name="start_time", label="Started between", widget=DateRange()
+    )
+    talk_min = SecondsFilter(
+        field_name="talk_duration", lookup_expr="gte", label="Talk time at least (s)"
+    )
+    talk_max = SecondsFilter(
+        field_name="talk_duration", lookup_expr="lte", label="Talk time at most (s)"
+    )
+    in_search = django_filters.CharFilter(
+        method="filter_in_search", label="Allocations of the search", max_length=2000
+    )
+
+    class Meta:
+        model = Call
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(pk__in=call_matching(query=value).values("pk"))
+
+    def filter_status(self, queryset, name, value):
+        if not value:
+            return queryset
+        wanted = set(value)
+        # "in progress" covers every status before the end, as the chart counts them.
+        if "in-progress" in wanted:
+            wanted |= set(STATUS_RANK) - set(TERMINAL_STATUSES) - {""}
+        return queryset.filter(status__in=sorted(wanted))
+
+    def filter_link(self, queryset, name, value):
+        if value == "linked":
+            return queryset.filter(link_state__in=[LinkState.LINKED, LinkState.MANUAL])
+        if value == "unmatched":
+            return queryset.filter(link_state__in=UNMATCHED_STATES)
+        return queryset
+
+    def filter_has_recording(self, queryset, name, value):
+        if value == "yes":
+            return queryset.exclude(recording_url="")
+        if value == "no":
+            return queryset.filter(recording_url="")
+        return queryset
+
+    def filter_in_search(self, queryset, name, value):
+        """Calls of the allocations an allocation search (its query string) finds."""
+        params = QueryDict(value)
+        query = params.get("q", "").strip()[:MAX_QUERY_LENGTH]
+        found = allocation_search(query=query) if query else Allocation.objects.all()
+        allocations = AllocationFilter(params, queryset=found)
+        if not allocations.is_valid():
+            return queryset.none()
+        return queryset.filter(allocation__in=allocations.qs.order_by().values("pk"))

@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 
 from sync.metrics_export import metrics_page
 from sync.queues import consumed_queues
-from sync.selectors import health_snapshot
+from sync.selectors import health_last_day, health_snapshot
 from sync.worker_health import queue_lengths, queues_stalled
 
 
@@ -52,7 +52,11 @@ class HealthView(UserPassesTestMixin, TemplateView):
         return user.is_staff or user.has_perm("sync.view_health")
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "health": health_snapshot()}
+        return {
+            **super().get_context_data(**kwargs),
+            "health": health_snapshot(),
+            "last_day": health_last_day(),
+        }
 
 
 @login_not_required

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.core.paginator import EmptyPage, Paginator
+from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from allocations.models import Allocation
+from calls.models import Call
+from exotel.call_statuses import status_meaning
 
+from .call_parties import call_parties, side_label
 from .case_summary import case_summary_for_allocation
 from .masking import mask_phone
-from .templatetags.console import status_badge
+from .templatetags.console import duration, local_time, status_badge
 
 # Query parameters bound what a page may cost: no page past this (its OFFSET would overflow
 # the database's integer long before), and no more rows than this on one page.
@@ -82,3 +86,91 @@ class AllocationTable(tables.Table):
     def render_outcome(self, record: Allocation) -> str:
         # The calls come prefetched with the page (allocation_list_with_calls).
         return case_summary_for_allocation(allocation=record, calls=record.calls.all()).outcome
+
+
+class CallListTable(tables.Table):
+    """Every call, for supervisors. Numbers are always masked here: revealing happens on one
+    allocation's page, where it is audited."""
+
+    start_time = tables.Column(verbose_name="Started", linkify=True)
+    caller = tables.Column(empty_values=(), orderable=False)
+    callee = tables.Column(empty_values=(), orderable=False)
+    virtual_number = tables.Column(verbose_name="Virtual number", empty_values=(), orderable=False)
+    status = tables.Column(verbose_name="Outcome")
+    ring = tables.Column(verbose_name="Rang", empty_values=(), orderable=False)
+    talk_duration = tables.Column(verbose_name="Talked")
+    recording = tables.Column(empty_values=(), orderable=False)
+    order = tables.Column(verbose_name="Order", empty_values=(), orderable=False)
+
+    class Meta:
+        model = Call
+        fields = (
+            "start_time",
+            "caller",
+            "callee",
+            "virtual_number",
+            "status",
+            "ring",
+            "talk_duration",
+            "recording",
+            "order",
+        )
+        order_by = ("-start_time",)
+        attrs = {"class": "table calls"}
+        empty_text = "No call matches."
+
+    def __init__(self, *args, can_play: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.can_play = can_play
+
+    def render_start_time(self, value) -> str:
+        return local_time(value)
+
+    @staticmethod
+    def _party(number: str, side: str) -> str:
+        if not number:
+            return "—"
+        label = side_label(side)
+        if label:
+            return format_html('{}<br><span class="muted">{}</span>', label, mask_phone(number))
+        return mask_phone(number)
+
+    def render_caller(self, record: Call) -> str:
+        parties = call_parties(record)
+        return self._party(parties.caller, parties.caller_side)
+
+    def render_callee(self, record: Call) -> str:
+        parties = call_parties(record)
+        return self._party(parties.callee, parties.callee_side)
+
+    def render_virtual_number(self, record: Call) -> str:
+        return mask_phone(call_parties(record).virtual_number) or "—"
+
+    def render_status(self, value: str) -> str:
+        return format_html(
+            '<span class="status status-{}">{}</span><br><span class="muted">{}</span>',
+            value or "pending",
+            value or "unknown",
+            status_meaning(value),
+        )
+
+    def render_ring(self, record: Call) -> str:
+        return duration(record.ring_duration)
+
+    def render_talk_duration(self, value) -> str:
+        return duration(value)
+
+    def render_recording(self, record: Call) -> str:
+        return render_to_string(
+            "calls/_recording.html", {"call": record, "can_play": self.can_play}
+        )
+
+    def render_order(self, record: Call) -> str:
+        allocation = record.allocation
+        if allocation is None:
+            return format_html('<span class="muted">{}</span>', record.order_id or "unmatched")
+        return format_html(
+            '<a href="{}">{}</a>',
+            allocation.get_absolute_url(),
+            allocation.order_id or record.order_id or allocation.greenpin_id,
+        )

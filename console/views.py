@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import StreamingHttpResponse
+from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,17 +29,17 @@ from .tables import AllocationTable, BoundedLazyPaginator
 from .view_helpers import who
 
 
-class AllocationSearchMixin:
-    """The search box's query and the filters, applied the same way for page and export.
-
-    Searches are throttled per person, and a search for a phone number is in the audit
+class SearchThrottleMixin:
+    """Searches are throttled per person, and a search for a phone number is in the audit
     trail: without both, searching a masked number's possible digits would unmask it."""
 
-    filterset_class = AllocationFilter
+    def searched_texts(self, request) -> list[str]:
+        query = request.GET.get("q", "").strip()
+        return [query] if query else []
 
     def dispatch(self, request, *args, **kwargs):
-        query = request.GET.get("q", "").strip()
-        if query and request.user.is_authenticated:
+        queries = self.searched_texts(request)
+        if queries and request.user.is_authenticated:
             if not search_take_slot(user_id=request.user.pk):
                 return render(
                     request,
@@ -47,14 +47,21 @@ class AllocationSearchMixin:
                     {"limit": settings.SEARCH_RATE_LIMIT_PER_MINUTE},
                     status=429,
                 )
-            if phone := normalize_phone(query):
-                access_log_record(
-                    **who(request),
-                    action=AccessLog.Action.SEARCH_NUMBER,
-                    object_type="phone",
-                    object_id=phone,
-                )
+            for query in queries:
+                if phone := normalize_phone(query):
+                    access_log_record(
+                        **who(request),
+                        action=AccessLog.Action.SEARCH_NUMBER,
+                        object_type="phone",
+                        object_id=phone,
+                    )
         return super().dispatch(request, *args, **kwargs)
+
+
+class AllocationSearchMixin(SearchThrottleMixin):
+    """The search box's query and the filters, applied the same way for page and export."""
+
+    filterset_class = AllocationFilter
 
     def get_queryset(self):
         self.query = self.request.GET.get("q", "").strip()
@@ -93,6 +100,11 @@ class SearchView(PermissionRequiredMixin, AllocationSearchMixin, SingleTableMixi
         context["query"] = self.query
         context["filtered"] = bool(set(self.request.GET) - {"q", "page", "sort"})
         context["export_query"] = self.request.GET.urlencode()
+        carried = self.request.GET.copy()
+        for key in ("page", "sort", "per_page"):
+            carried.pop(key, None)
+        context["calls_query"] = QueryDict(mutable=True)
+        context["calls_query"]["in_search"] = carried.urlencode()
         return context
 
 

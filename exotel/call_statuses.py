@@ -22,3 +22,34 @@ def normalize_status(value: str) -> str:
     """Exotel's status words in one spelling (`no-answer`, `canceled`)."""
     status = (value or "").strip().lower()
     return STATUS_SYNONYMS.get(status, status)
+
+
+# What each status means, in words a supervisor reads in a list or a chart legend.
+STATUS_MEANINGS = {
+    "completed": "answered and talked",
+    "busy": "the called party was busy",
+    "no-answer": "rang, nobody answered",
+    "failed": "did not connect: unreachable, wrong PIN or network",
+    "canceled": "the caller hung up before an answer",
+    "in-progress": "still in progress",
+    "answered": "still in progress",
+    "ringing": "ringing now",
+    "initiated": "being placed",
+    "queued": "being placed",
+}
+# The statuses a person may filter on, in the order lists and charts show them.
+FILTER_STATUSES = ("completed", "no-answer", "busy", "failed", "canceled", "in-progress")
+# Chart stacks: each terminal status on its own, everything not final as "in progress".
+CHART_OUTCOMES = ("completed", "no-answer", "busy", "failed", "canceled", "in-progress")
+
+
+def status_meaning(status: str) -> str:
+    """The plain-language meaning of a call status; unknown words are said as unknown."""
+    if not status:
+        return "no status received yet"
+    return STATUS_MEANINGS.get(status, "status not known to this console")
+
+
+def chart_outcome(status: str) -> str:
+    """The stack a call is counted in: its terminal status, or in progress."""
+    return status if status in TERMINAL_STATUSES else "in-progress"

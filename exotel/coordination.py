@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import timedelta
+from datetime import UTC, timedelta
 from functools import lru_cache
 from typing import Protocol, cast
 
@@ -408,3 +408,22 @@ def rows_claim(queryset: QuerySet, *, owner: str, owner_field: str, until_field:
 def rows_release(queryset: QuerySet, *, owner: str, owner_field: str, until_field: str) -> None:
     """Give back the rows of `queryset` that `owner` still holds."""
     queryset.filter(**{owner_field: owner}).update(**{owner_field: "", until_field: None})
+
+
+# Per-hour counters of the whole deployment, kept a little over a day for /health/.
+HOUR_COUNTER_SECONDS = 25 * 3600
+
+
+def _hour_key(name: str, hour) -> str:
+    return f"hour:{name}:{hour.astimezone(UTC):%Y%m%d%H}"
+
+
+def hour_counter_add(name: str) -> None:
+    """Count one `name` (an Exotel request, a call pulled) in this UTC hour."""
+    coordinator().increment(_hour_key(name, timezone.now()), HOUR_COUNTER_SECONDS)
+
+
+def hour_counter_read(name: str, hours: list) -> list[int]:
+    """The counts of `name` in each of `hours` (aware datetimes at the start of an hour)."""
+    shared = coordinator()
+    return [shared.count(_hour_key(name, hour)) for hour in hours]

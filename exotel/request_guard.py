@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import errors
-from .coordination import BudgetSpent, coordinator, wait_for_request_slot
+from .coordination import BudgetSpent, coordinator, hour_counter_add, wait_for_request_slot
 from .metrics import exotel_request_observed
 from .models import ProviderError, ProviderState
 
@@ -49,6 +49,7 @@ def exotel_request(api: str, request: Callable[[], T]) -> T:
         if trial is not None:
             _give_back_trial(api, trial)  # nothing was sent: another request may try at once
         raise
+    hour_counter_add("exotel_requests")
     try:
         result = request()
     except errors.AuthenticationFailed as error:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count
+from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from allocations.models import Allocation, AllocationStatus
 from calls.models import UNMATCHED_STATES, Call, CallEvent
 from calls.services import auto_track_counts
+from exotel.coordination import hour_counter_read
 from exotel.models import ProviderError, ProviderState
 
 from .models import SyncRun
@@ -98,4 +101,72 @@ def sync_backlog() -> Backlog:
         stalest_active_age=(now - stalest).total_seconds() if stalest else None,
         last_completed_pass_age=(now - last_pass).total_seconds() if last_pass else None,
         providers=list(ProviderState.objects.order_by("api")),
+    )
+
+
+@dataclass
+class HourOfDay:
+    start: datetime
+    events_received: int
+    calls_pulled: int
+    requests: int
+    errors: dict[str, int]
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+
+@dataclass
+class LastDay:
+    """The last 24 hours, hour by hour, oldest first; `budget_per_hour` is what the request
+    budget allows in an hour."""
+
+    hours: list[HourOfDay]
+    budget_per_hour: int
+    error_kinds: list[str]
+
+
+def health_last_day(*, now: datetime | None = None) -> LastDay:
+    """Events received, calls pulled, Exotel requests and errors by kind, per hour: two
+    grouped queries and the deployment's hour counters."""
+    now = now or timezone.now()
+    current = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    starts = [current - timedelta(hours=n) for n in range(23, -1, -1)]
+    since = starts[0]
+    events = dict(
+        CallEvent.objects.filter(received_at__gte=since)
+        .annotate(hour=TruncHour("received_at", tzinfo=UTC))
+        .values("hour")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("hour", "n")
+    )
+    errors: dict[datetime, dict[str, int]] = {}
+    kinds: set[str] = set()
+    for hour, kind, n in (
+        ProviderError.objects.filter(at__gte=since)
+        .annotate(hour=TruncHour("at", tzinfo=UTC))
+        .values("hour", "kind")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("hour", "kind", "n")
+    ):
+        errors.setdefault(hour, {})[kind] = n
+        kinds.add(kind)
+    pulled = hour_counter_read("calls_pulled", starts)
+    requests = hour_counter_read("exotel_requests", starts)
+    return LastDay(
+        hours=[
+            HourOfDay(
+                start=start,
+                events_received=events.get(start, 0),
+                calls_pulled=pulled[index],
+                requests=requests[index],
+                errors=errors.get(start, {}),
+            )
+            for index, start in enumerate(starts)
+        ],
+        budget_per_hour=settings.EXOTEL_RATE_LIMIT_PER_MINUTE * 60,
+        error_kinds=sorted(kinds),
     )

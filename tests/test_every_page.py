@@ -145,6 +145,7 @@ def _pages() -> list[str]:
     from calls.models import Call
 
     pages = ["/", "/audit/", "/health/", "/accounts/profile/", "/export.csv", "/admin/"]
+    pages += ["/calls/", "/calls/export.csv", "/calls/?link=unmatched&status=in-progress"]
     for allocation in Allocation.objects.all():
         base = allocation.get_absolute_url()
         pages += [
@@ -154,7 +155,7 @@ def _pages() -> list[str]:
             f"/?q={allocation.order_id}",
         ]
     for call in Call.objects.all():
-        pages += [call.get_absolute_url(), f"/?q={call.sid}"]
+        pages += [call.get_absolute_url(), f"/?q={call.sid}", f"/calls/?q={call.sid}"]
     for model in admin.site._registry:
         info = (model._meta.app_label, model._meta.model_name)
         pages.append(f"/admin/{info[0]}/{info[1]}/")

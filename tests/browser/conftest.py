@@ -95,9 +95,13 @@ def user_in(django_user_model):
     from django.contrib.auth.models import Group, Permission
 
     migration = import_module("console.migrations.0002_support_groups")
+    added = import_module("console.migrations.0004_supervisors_export_calls")
 
     def create(username: str, group: str, **extra):
-        wanted = {"Support": migration.SUPPORT, "Supervisor": migration.SUPERVISOR}[group]
+        wanted = {
+            "Support": migration.SUPPORT,
+            "Supervisor": [*migration.SUPERVISOR, *added.SUPERVISOR_ADDED],
+        }[group]
         group_row, created = Group.objects.get_or_create(name=group)
         if created:
             for app_label, codename in wanted:

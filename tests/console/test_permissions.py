@@ -55,6 +55,8 @@ MATRIX = [
     ("post", "/allocations/gp_1/reveal/numbers/", [302, 403, 403, 302]),
     ("post", "/allocations/gp_1/refresh/", [302, 403, 403, 302]),
     ("get", "/export.csv?q=12345", [302, 403, 403, 200]),
+    ("get", "/calls/", [302, 403, 200, 200]),
+    ("get", "/calls/export.csv", [302, 403, 403, 200]),
     ("get", "/audit/", [302, 403, 403, 200]),
     ("get", "/health/", [302, 403, 403, 200]),
     ("get", "/accounts/profile/", [302, 200, 200, 200]),
