@@ -22,11 +22,11 @@ from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
 from allocations.models import Allocation, Party
+from exotel.call_statuses import chart_outcome
 from exotel.ids import is_exotel_id
 from exotel.phones import normalize_phone
 
 from .models import MAX_APPLY_ATTEMPTS, UNMATCHED_STATES, Call, CallEvent, LinkState
-from exotel.call_statuses import chart_outcome
 
 BACKFILL_SETTLE = timedelta(hours=1)
 

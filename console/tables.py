@@ -162,7 +162,7 @@ class CallListTable(tables.Table):
 
     def render_recording(self, record: Call) -> str:
         return render_to_string(
-            "calls/_recording.html", {"call": record, "can_play": self.can_play}
+            "console/_recording.html", {"call": record, "can_play": self.can_play}
         )
 
     def render_order(self, record: Call) -> str:

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from calls import client
 from calls.models import CallEvent
 from calls.services import calls_pull
+from exotel import call_api
 from exotel.coordination import coordinator
-from sync.models import ProviderError
+from exotel.models import ProviderError
 from sync.selectors import health_last_day
 from tests.factories import CallFactory
 
@@ -66,7 +66,7 @@ def test_requests_and_pulled_calls_are_counted_as_they_happen(
 ):
     settings.EXOTEL_RATE_LIMIT_PER_MINUTE = 200
     standin.add_call(sid="c_pulled", duration=30)
-    record = client.get_call("c_pulled")  # not through the guard: not counted
+    record = call_api.get_call("c_pulled")  # not through the guard: not counted
     assert record.sid == "c_pulled"
     call = CallFactory(allocation=None, sid="c_pulled", status="ringing", recording_url="")
     with django_capture_on_commit_callbacks(execute=True):
