@@ -148,10 +148,7 @@ class CallListTable(tables.Table):
 
     def render_status(self, value: str) -> str:
         return format_html(
-            '<span class="status status-{}">{}</span><br><span class="muted">{}</span>',
-            value or "pending",
-            value or "unknown",
-            status_meaning(value),
+            '{}<br><span class="muted">{}</span>', status_badge(value), status_meaning(value)
         )
 
     def render_ring(self, record: Call) -> str:
