@@ -120,6 +120,9 @@ class Coordinator(Protocol):
     def count(self, key: str) -> int:
         """A counter's value now (0 once it has expired)."""
 
+    def counts(self, keys: list[str]) -> list[int]:
+        """Several counters' values in one round trip, in the order of `keys`."""
+
 
 def _window_ms() -> int:
     # The margin keeps network delays from fitting one request too many into a window as
@@ -197,8 +200,15 @@ class RedisCoordinator:
         return int(count)
 
     def count(self, key: str) -> int:
-        value = cast("bytes | None", self.redis.get(f"{self.prefix}count:{key}"))
-        return int(value) if value else 0
+        return self.counts([key])[0]
+
+    def counts(self, keys: list[str]) -> list[int]:
+        if not keys:
+            return []
+        values = cast(
+            "list[bytes | None]", self.redis.mget([f"{self.prefix}count:{k}" for k in keys])
+        )
+        return [int(value) if value else 0 for value in values]
 
 
 class DatabaseCoordinator:
@@ -290,8 +300,16 @@ class DatabaseCoordinator:
         return int(lease.token)
 
     def count(self, key: str) -> int:
-        lease = Lease.objects.filter(name=f"count:{key}", expires_at__gt=timezone.now()).first()
-        return int(lease.token) if lease else 0
+        return self.counts([key])[0]
+
+    def counts(self, keys: list[str]) -> list[int]:
+        names = [f"count:{key}" for key in keys]
+        live = dict(
+            Lease.objects.filter(name__in=names, expires_at__gt=timezone.now()).values_list(
+                "name", "token"
+            )
+        )
+        return [int(live[name]) if name in live else 0 for name in names]
 
 
 @lru_cache(maxsize=4)
@@ -424,6 +442,6 @@ def hour_counter_add(name: str) -> None:
 
 
 def hour_counter_read(name: str, hours: list) -> list[int]:
-    """The counts of `name` in each of `hours` (aware datetimes at the start of an hour)."""
-    shared = coordinator()
-    return [shared.count(_hour_key(name, hour)) for hour in hours]
+    """The counts of `name` in each of `hours` (aware datetimes at the start of an hour), read
+    in one round trip."""
+    return coordinator().counts([_hour_key(name, hour) for hour in hours])

@@ -87,3 +87,16 @@ def test_the_health_page_shows_the_last_day(supervisor_client, settings):
     assert "The last 24 hours" in page
     assert "timeout: 1" in page
     assert "of 12,000 an hour" in page
+
+
+def test_a_days_counters_are_read_in_one_round_trip(django_assert_num_queries):
+    from exotel.coordination import DatabaseCoordinator, hour_counter_add, hour_counter_read
+
+    hour_counter_add("exotel_requests")
+    hour_counter_add("exotel_requests")
+    start = timezone.now().replace(minute=0, second=0, microsecond=0)
+    hours = [start - timedelta(hours=n) for n in range(23, -1, -1)]
+    queries = 1 if isinstance(coordinator(), DatabaseCoordinator) else 0
+    with django_assert_num_queries(queries):
+        counts = hour_counter_read("exotel_requests", hours)
+    assert counts == [0] * 23 + [2]
