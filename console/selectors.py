@@ -145,6 +145,9 @@ class AllocationSearch:
     terms: SearchTerms
     exact: list[QuerySet[Allocation]] = field(default_factory=list)
     fuzzy: list[QuerySet[Allocation]] = field(default_factory=list)
+    # Each branch's allocation IDs read from the table it looks in (parties, calls), for
+    # counting without visiting allocations; None once filters need the allocations' columns.
+    keys: list[QuerySet] | None = None
 
     @property
     def branches(self) -> list[QuerySet[Allocation]]:
@@ -167,35 +170,38 @@ def allocation_search_branches(*, query: str) -> AllocationSearch:
     mirror = Allocation.objects
     exact: list[QuerySet[Allocation]] = []
     fuzzy: list[QuerySet[Allocation]] = []
+    keys: list[QuerySet] = []
+
+    def add(into: list, branch: QuerySet[Allocation], source: QuerySet | None = None) -> None:
+        into.append(branch)
+        keys.append(branch.values("pk") if source is None else source)
+
     if terms.order_ids:
-        exact.append(
-            mirror.alias(order_key=Lower("order_id")).filter(
-                _lowered_in("order_key", terms.order_ids)
-            )
-        )
+        orders = mirror.alias(order_key=Lower("order_id"))
+        add(exact, orders.filter(_lowered_in("order_key", terms.order_ids)))
     if terms.exotel_id:
         key = Lower(Value(terms.exotel_id))
-        exact.append(mirror.alias(id_key=Lower("greenpin_id")).filter(id_key=key))
+        add(exact, mirror.alias(id_key=Lower("greenpin_id")).filter(id_key=key))
         calls = Call.objects.alias(sid_key=Lower("sid")).filter(
             sid_key=key, allocation__isnull=False
         )
-        exact.append(mirror.filter(pk__in=calls.values("allocation_id")))
+        on_calls = calls.values("allocation_id")
+        add(exact, mirror.filter(pk__in=on_calls), on_calls)
     if terms.phone:
-        exact.append(mirror.filter(virtual_number=terms.phone))
-        parties = Party.objects.filter(number=terms.phone)
-        exact.append(mirror.filter(pk__in=parties.values("allocation_id")))
+        add(exact, mirror.filter(virtual_number=terms.phone))
+        of_parties = Party.objects.filter(number=terms.phone).values("allocation_id")
+        add(exact, mirror.filter(pk__in=of_parties), of_parties)
     if terms.suffix:
         low, high = _suffix_range(terms.suffix)
-        fuzzy.append(
-            mirror.alias(vn_reversed=ReversedNumber("virtual_number")).filter(
-                vn_reversed__gte=low, vn_reversed__lt=high
-            )
+        numbers = mirror.alias(vn_reversed=ReversedNumber("virtual_number"))
+        add(fuzzy, numbers.filter(vn_reversed__gte=low, vn_reversed__lt=high))
+        of_parties = (
+            Party.objects.alias(reversed=ReversedNumber("number"))
+            .filter(reversed__gte=low, reversed__lt=high)
+            .values("allocation_id")
         )
-        parties = Party.objects.alias(reversed=ReversedNumber("number")).filter(
-            reversed__gte=low, reversed__lt=high
-        )
-        fuzzy.append(mirror.filter(pk__in=parties.values("allocation_id")))
-    return AllocationSearch(terms=terms, exact=exact, fuzzy=fuzzy)
+        add(fuzzy, mirror.filter(pk__in=of_parties), of_parties)
+    return AllocationSearch(terms=terms, exact=exact, fuzzy=fuzzy, keys=keys)
 
 
 def allocation_search(*, query: str) -> QuerySet[Allocation]:
@@ -208,38 +214,46 @@ def allocation_search(*, query: str) -> QuerySet[Allocation]:
     return Allocation.objects.filter(pk__in=_union(branches.branches)).prefetch_related("parties")
 
 
-def _union(branches: Sequence[QuerySet[Allocation]], *, ordering=(), limit: int | None = None):
-    """The primary keys of the branches' rows, each branch cut to its first `limit` rows in
-    `ordering` before they are put together."""
+def _union(
+    branches: Sequence[QuerySet[Allocation]],
+    *,
+    column: str = "pk",
+    ordering: Sequence[str] = (),
+    limit: int | None = None,
+) -> QuerySet:
+    """`column` of the branches' rows, distinct, each branch cut to its first `limit` rows
+    in `ordering` before they are put together: no branch is ever read further than that."""
+    # SQLite refuses ORDER BY and LIMIT on a member of a UNION: there each cut branch is
+    # wrapped in a subquery (`pk IN (… LIMIT n)`), which PostgreSQL does not need.
+    direct = connection.features.supports_slicing_ordering_in_compound or len(branches) == 1
 
-    def cut(branch: QuerySet[Allocation]) -> QuerySet:
-        keys = branch.order_by(*ordering).values("pk")
+    def member(branch: QuerySet[Allocation]) -> QuerySet:
+        values = branch.order_by(*ordering).values(column)
         if limit is None:
-            return keys.order_by()
-        # Wrapped, because SQLite refuses ORDER BY and LIMIT on a member of a UNION.
-        return Allocation.objects.filter(pk__in=keys[:limit]).order_by().values("pk")
+            return values.order_by()
+        if direct:
+            return values[:limit]
+        keys = branch.order_by(*ordering).values("pk")[:limit]
+        return Allocation.objects.filter(pk__in=keys).order_by().values(column)
 
-    if len(branches) == 1:
-        keys = branches[0].order_by(*ordering).values("pk")
-        return keys if limit is None else keys[:limit]
-    parts = [cut(branch) for branch in branches]
-    return parts[0].union(*parts[1:])
+    parts = [member(branch) for branch in branches]
+    return parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
 
 
 def allocation_search_probe(*, search: AllocationSearch) -> tuple[list[str], bool]:
     """Up to two GreenPin IDs among the exact matches, and whether the number's last digits
     found anything else: tells a lone match from many without ordering any of them."""
-    if not search.exact:
-        found: list[str] = []
-    else:
-        keys = _union(search.exact, limit=2)
+    found: list[str] = []
+    if search.exact:
         found = list(
-            Allocation.objects.filter(pk__in=keys).values_list("greenpin_id", flat=True)[:2]
-        )
+            _union(search.exact, column="greenpin_id", limit=2).values_list(
+                "greenpin_id", flat=True
+            )
+        )[:2]
     if not search.fuzzy:
         return found, False
-    others = Allocation.objects.filter(pk__in=_union(search.fuzzy, limit=2 + len(found)))
-    return found, others.exclude(greenpin_id__in=found).exists()
+    others = _union(search.fuzzy, column="greenpin_id", limit=1 + len(found))
+    return found, bool(set(others.values_list("greenpin_id", flat=True)) - set(found))
 
 
 def allocation_search_page(
@@ -259,8 +273,26 @@ def allocation_search_count(*, search: AllocationSearch, cap: int = COUNT_CAP) -
     """How many allocations match, counted up to `cap`; and whether there are more."""
     if not search.branches:
         return 0, False
-    counted = _union(search.branches, limit=cap + 1).count()
+    if search.keys is None:
+        counted = _union(search.branches, limit=cap + 1).count()
+    else:
+        counted = _union_keys(search.keys, limit=cap + 1).count()
     return min(counted, cap), counted > cap
+
+
+def _union_keys(keysets: Sequence[QuerySet], *, limit: int) -> QuerySet:
+    """The distinct allocation IDs of `keysets` (querysets of one column of them, from any
+    table), each cut to `limit` rows first."""
+    if len(keysets) == 1:
+        return keysets[0].order_by()[:limit]
+    if connection.features.supports_slicing_ordering_in_compound:
+        parts = [keys.order_by()[:limit] for keys in keysets]
+    else:  # SQLite: see _union
+        parts = [
+            Allocation.objects.filter(pk__in=keys.order_by()[:limit]).order_by().values("pk")
+            for keys in keysets
+        ]
+    return parts[0].union(*parts[1:])
 
 
 def allocation_list_recent() -> QuerySet[Allocation]:

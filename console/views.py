@@ -135,7 +135,9 @@ class SearchView(PermissionRequiredMixin, SearchThrottleMixin, FilterView):
         search = self.search
         if self.filterset.is_bound and not self.filterset.is_valid():
             search = AllocationSearch(terms=search.terms)  # nothing until the filters are fixed
-        elif self.filterset.is_bound:
+        elif self.filterset.is_bound and any(
+            value not in (None, "", [], ()) for value in self.filterset.form.cleaned_data.values()
+        ):
             search = search.filtered(self.filterset.filter_queryset)
         offset = (page - 1) * per_page
         rows = allocation_search_page(
