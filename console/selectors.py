@@ -189,18 +189,18 @@ def allocation_search_branches(*, query: str) -> AllocationSearch:
         add(exact, mirror.filter(pk__in=on_calls), on_calls)
     if terms.phone:
         add(exact, mirror.filter(virtual_number=terms.phone))
-        of_parties = Party.objects.filter(number=terms.phone).values("allocation_id")
-        add(exact, mirror.filter(pk__in=of_parties), of_parties)
+        with_number = Party.objects.filter(number=terms.phone).values("allocation_id")
+        add(exact, mirror.filter(pk__in=with_number), with_number)
     if terms.suffix:
         low, high = _suffix_range(terms.suffix)
         numbers = mirror.alias(vn_reversed=ReversedNumber("virtual_number"))
         add(fuzzy, numbers.filter(vn_reversed__gte=low, vn_reversed__lt=high))
-        of_parties = (
+        ending_so = (
             Party.objects.alias(reversed=ReversedNumber("number"))
             .filter(reversed__gte=low, reversed__lt=high)
             .values("allocation_id")
         )
-        add(fuzzy, mirror.filter(pk__in=of_parties), of_parties)
+        add(fuzzy, mirror.filter(pk__in=ending_so), ending_so)
     return AllocationSearch(terms=terms, exact=exact, fuzzy=fuzzy, keys=keys)
 
 
