@@ -55,7 +55,7 @@ class AllocationTable(tables.Table):
     here; the allocation page can reveal them. Only orderings an index serves are offered
     (`console.selectors.ORDERINGS`)."""
 
-    greenpin_id = tables.Column(orderable=False)
+    greenpin_id = tables.Column(verbose_name="GreenPin ID", orderable=False)
     order_id = tables.Column(verbose_name="Order", empty_values=("",), default="—", orderable=False)
     status = tables.Column(orderable=False)
     virtual_number = tables.Column(verbose_name="Virtual number", orderable=False)

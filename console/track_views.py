@@ -89,7 +89,7 @@ def tracked_states(tracked: list) -> dict[str, dict[str, str]]:
             label = AllocationStatus(row["status"]).label
             order = f", order {row['order_id']}" if row["order_id"] else ""
             when = local_time(row["last_synced_at"])
-            states[greenpin_id] = {"state": "fetched", "text": f"{label}{order} (fetched {when})"}
+            states[greenpin_id] = {"state": "fetched", "text": f"{label}{order}; fetched {when}"}
         elif row["last_sync_error"]:
             retry = "will retry" if row["next_sync_at"] else "not retried"
             states[greenpin_id] = {
