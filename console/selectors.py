@@ -261,23 +261,37 @@ def allocation_search_page(
 ) -> list[Allocation]:
     """`limit` matches from `offset` in `ordering` (a key of ORDERINGS), with their parties
     and the calls their outcome is told from: three queries, however many rows match."""
-    order = ORDERINGS.get(ordering, ORDERINGS[DEFAULT_ORDERING])
     if not search.branches:
         return []
-    keys = _union(search.branches, ordering=order, limit=offset + limit)
-    page = Allocation.objects.filter(pk__in=keys).order_by(*order)[offset : offset + limit]
+    page = allocation_search_page_query(
+        search=search, ordering=ordering, offset=offset, limit=limit
+    )
     return list(allocation_list_with_calls(page.prefetch_related("parties")))
+
+
+def allocation_search_page_query(
+    *, search: AllocationSearch, ordering: str, offset: int, limit: int
+) -> QuerySet[Allocation]:
+    """The page's one statement (without its prefetches), for `allocation_search_page` and
+    for reading its plan (`.explain()`)."""
+    order = ORDERINGS.get(ordering, ORDERINGS[DEFAULT_ORDERING])
+    keys = _union(search.branches, ordering=order, limit=offset + limit)
+    return Allocation.objects.filter(pk__in=keys).order_by(*order)[offset : offset + limit]
 
 
 def allocation_search_count(*, search: AllocationSearch, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """How many allocations match, counted up to `cap`; and whether there are more."""
     if not search.branches:
         return 0, False
-    if search.keys is None:
-        counted = _union(search.branches, limit=cap + 1).count()
-    else:
-        counted = _union_keys(search.keys, limit=cap + 1).count()
+    counted = allocation_search_count_query(search=search, cap=cap).count()
     return min(counted, cap), counted > cap
+
+
+def allocation_search_count_query(*, search: AllocationSearch, cap: int = COUNT_CAP) -> QuerySet:
+    """The allocation IDs the capped count counts (at most `cap` + 1 per branch)."""
+    if search.keys is None:
+        return _union(search.branches, limit=cap + 1)
+    return _union_keys(search.keys, limit=cap + 1)
 
 
 def _union_keys(keysets: Sequence[QuerySet], *, limit: int) -> QuerySet:
