@@ -146,3 +146,9 @@ def test_a_mirrored_id_in_another_case_is_not_asked(staff_client, standin):
     AllocationFactory(greenpin_id="gp_known")
     assert search(staff_client, "GP_KNOWN").status_code == 302
     assert asked(standin) == 0
+
+
+def test_a_numeric_order_id_not_mirrored_gets_the_same_advice(staff_client, standin):
+    body = search(staff_client, "4310155").content.decode()
+    assert "No party or virtual number ends with 4310155 either" in body
+    assert "the order system has not registered" in body
