@@ -89,7 +89,7 @@ class AllocationTrackForm(forms.ModelForm):
         if invalid:
             shown = ", ".join(repr(gid[:80]) for gid in invalid[:5])
             raise forms.ValidationError(
-                f"Not GreenPin IDs (letters, digits, '_' and '-', at most 64): {shown}"
+                f"Letters, digits, '_' and '-' only, at most 64 of them. Not GreenPin IDs: {shown}"
                 + (f" and {len(invalid) - 5} more" if len(invalid) > 5 else "")
             )
         return self.greenpin_ids[0]
