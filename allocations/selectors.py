@@ -35,3 +35,18 @@ def allocation_get_freshness(*, greenpin_id: str) -> dict | None:
         .first()
     )
     return None if freshness is None else dict(freshness)
+
+
+def allocation_list_sync_states(*, greenpin_ids: list[str]) -> dict[str, dict]:
+    """How far each of these allocations has been fetched (status, last sync, last error),
+    by GreenPin ID, in one query; IDs not mirrored are left out."""
+    rows = Allocation.objects.filter(greenpin_id__in=greenpin_ids).values(
+        "greenpin_id",
+        "status",
+        "order_id",
+        "last_synced_at",
+        "last_sync_error",
+        "last_sync_error_kind",
+        "next_sync_at",
+    )
+    return {row["greenpin_id"]: dict(row) for row in rows}

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import partial
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from exotel import errors, greenpin
-from exotel.coordination import coordinator, rows_claim, rows_release
+from exotel.coordination import BudgetSpent, coordinator, rows_claim, rows_release
 from exotel.custom_field import parse_order_id
 from exotel.greenpin import AllocationRecord
 from exotel.http import backoff_delay, call_with_retries
@@ -50,22 +51,93 @@ def allocation_track(*, greenpin_ids: Iterable[str]) -> list[Allocation]:
 
     Raises `ValueError` naming the first ID that is not the shape Exotel issues, before
     anything is written."""
-    now = timezone.now()
-    tracked = []
-    wanted = list(dict.fromkeys(gid.strip() for gid in greenpin_ids if gid.strip()))
+    wanted = _distinct_ids(greenpin_ids)
     for greenpin_id in wanted:
         if not is_exotel_id(greenpin_id):
             raise ValueError(
                 f"{greenpin_id[:80]!r} is not a GreenPin ID (letters, digits, '_', '-', "
                 f"at most {MAX_ID_LENGTH})"
             )
-    for greenpin_id in wanted:
-        allocation, _ = Allocation.objects.get_or_create(
-            greenpin_id=greenpin_id,
-            defaults={"tenant_id": settings.EXOTEL_TENANT_ID, "next_sync_at": now},
-        )
-        tracked.append(allocation)
+    tracked, _ = _rows_for(wanted)
     return tracked
+
+
+class TrackResult(StrEnum):
+    TRACKED = "tracked"
+    ALREADY_TRACKED = "already_tracked"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class TrackOutcome:
+    greenpin_id: str
+    result: TrackResult
+    allocation_id: int | None = None
+
+
+def allocation_track_each(*, greenpin_ids: Iterable[str]) -> list[TrackOutcome]:
+    """Track each ID that is the shape Exotel issues and have a worker fetch the new ones
+    at once; every ID gets its outcome (tracked, already tracked, invalid), none is raised.
+    A constant number of queries however many IDs."""
+    wanted = _distinct_ids(greenpin_ids)
+    tracked, new = _rows_for([gid for gid in wanted if is_exotel_id(gid)])
+    by_id = {allocation.greenpin_id: allocation for allocation in tracked}
+    allocation_queue_refresh(allocation_ids=[by_id[gid].pk for gid in new])
+    outcomes = []
+    for greenpin_id in wanted:
+        allocation = by_id.get(greenpin_id)
+        if allocation is None:
+            outcomes.append(TrackOutcome(greenpin_id, TrackResult.INVALID))
+            continue
+        result = TrackResult.TRACKED if greenpin_id in new else TrackResult.ALREADY_TRACKED
+        outcomes.append(TrackOutcome(greenpin_id, result, allocation.pk))
+    return outcomes
+
+
+def _distinct_ids(greenpin_ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(gid.strip() for gid in greenpin_ids if gid.strip()))
+
+
+def _rows_for(greenpin_ids: list[str]) -> tuple[list[Allocation], set[str]]:
+    """A row for each ID, in the order given (existing rows kept, new ones due at once), and
+    which IDs were new. Three queries, however many IDs."""
+    existing = set(
+        Allocation.objects.filter(greenpin_id__in=greenpin_ids).values_list(
+            "greenpin_id", flat=True
+        )
+    )
+    new = {gid for gid in greenpin_ids if gid not in existing}
+    now = timezone.now()
+    # Another process tracking the same ID meanwhile is not an error: its row is the row.
+    Allocation.objects.bulk_create(
+        [
+            Allocation(greenpin_id=gid, tenant_id=settings.EXOTEL_TENANT_ID, next_sync_at=now)
+            for gid in greenpin_ids
+            if gid in new
+        ],
+        ignore_conflicts=True,
+    )
+    rows = Allocation.objects.in_bulk(greenpin_ids, field_name="greenpin_id")
+    return [rows[gid] for gid in greenpin_ids], new
+
+
+def allocation_track_from_exotel(*, greenpin_id: str) -> Allocation:
+    """Ask Exotel once for an allocation the mirror does not have (someone searched for it)
+    and, when Exotel has it, mirror it and keep it tracked.
+
+    One request through the guard (credentials alert, circuit breaker, request budget), no
+    retries: a person is waiting. Raises Exotel's typed error (`NotFound` when Exotel has no
+    such allocation), `CircuitOpen`, or `BudgetSpent` when the budget has no slot free now;
+    nothing is written then."""
+    if coordinator().requests_in_window() >= settings.EXOTEL_RATE_LIMIT_PER_MINUTE:
+        # A page must not wait for the next slot as a command would.
+        raise BudgetSpent("the deployment's Exotel request budget is spent for this minute")
+    record = exotel_request("greenpin", lambda: greenpin.get_allocation(greenpin_id))
+    if record.greenpin_id.lower() != greenpin_id.lower():
+        raise errors.BadResponse(
+            f"asked for {greenpin_id} but Exotel answered with {record.greenpin_id}"
+        )
+    return allocation_apply_record(record=record)
 
 
 def allocation_refresh(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -68,6 +69,8 @@ class Call(models.Model):
         indexes = [
             models.Index(fields=["allocation", "start_time"], name="call_allocation_start"),
             models.Index(fields=["start_time"], name="call_start_time"),
+            # The search finds a call SID typed in any case.
+            models.Index(Lower("sid"), name="call_sid_lower"),
         ]
         permissions = [
             ("play_recording", "Can play call recordings"),

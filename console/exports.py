@@ -15,6 +15,7 @@ from calls.models import UNMATCHED_STATES
 
 from .call_parties import call_parties
 from .masking import mask_phone
+from .selectors import LookupRow
 
 HEADER = [
     "greenpin_id",
@@ -45,20 +46,38 @@ def allocation_csv_rows(
     yield writer.writerow(HEADER)
     rows: Iterable = queryset.prefetch_related("parties").iterator(chunk_size=chunk_size)
     for allocation in rows:
-        yield writer.writerow(
-            csv_cells(
-                allocation.greenpin_id,
-                allocation.order_id,
-                allocation.status,
-                show_number(allocation.virtual_number),
-                " ".join(show_number(p.number) for p in allocation.a_parties),
-                " ".join(show_number(p.number) for p in allocation.b_parties),
-                _iso(allocation.created_at),
-                _iso(allocation.expires_at),
-                allocation.call_count,
-                _iso(allocation.last_synced_at),
-            )
-        )
+        yield writer.writerow(csv_cells(*_allocation_cells(allocation, show_number)))
+
+
+def _allocation_cells(allocation, show_number) -> list[object]:
+    """An allocation's cells, in the order of HEADER."""
+    return [
+        allocation.greenpin_id,
+        allocation.order_id,
+        allocation.status,
+        show_number(allocation.virtual_number),
+        " ".join(show_number(p.number) for p in allocation.a_parties),
+        " ".join(show_number(p.number) for p in allocation.b_parties),
+        _iso(allocation.created_at),
+        _iso(allocation.expires_at),
+        allocation.call_count,
+        _iso(allocation.last_synced_at),
+    ]
+
+
+LOOKUP_HEADER = ["line", "outcome", *HEADER]
+
+
+def lookup_csv_rows(rows: Iterable[LookupRow], *, full_numbers: bool) -> Iterator[str]:
+    """The bulk lookup as CSV: a row per line with what it found, and the allocation's
+    columns (as in `allocation_csv_rows`) where it found one."""
+    writer = csv.writer(_Echo())
+    show_number = (lambda n: n) if full_numbers else mask_phone
+    yield writer.writerow(LOOKUP_HEADER)
+    for row in rows:
+        found = row.allocation
+        columns = [] if found is None else _allocation_cells(found, show_number)
+        yield writer.writerow(csv_cells(row.line, row.outcome, *columns))
 
 
 CALL_HEADER = [

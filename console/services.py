@@ -1,19 +1,27 @@
-"""Writes the console makes on behalf of a person: reveals (audited) and preferences."""
+"""Writes the console makes on behalf of a person: reveals (audited), preferences, the
+search's throttle and audit, and asking Exotel about an allocation the mirror lacks."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
+from allocations.models import Allocation
+from allocations.services import allocation_track_from_exotel
 from audit.models import AccessLog
-from audit.services import access_log_record
-from exotel.coordination import coordinator
+from audit.services import access_log_record, access_log_record_many
+from exotel import errors
+from exotel.coordination import BudgetSpent, coordinator
+from exotel.request_guard import CircuitOpen
 
 from .middleware import SESSION_KEY as TIME_ZONE_SESSION_KEY
 from .models import Profile
+from .selectors import SearchTerms
 
 REVEAL_SECONDS = 5 * 60
 REVEAL_SESSION_KEY = "console_revealed"
@@ -63,12 +71,109 @@ def revealed(
     }
 
 
-def search_take_slot(*, user_id: int) -> bool:
-    """Count one search by this person; False once they are over SEARCH_RATE_LIMIT_PER_MINUTE
-    in the current minute. Counted for the whole deployment, not per process, so spreading
-    requests over web processes gains nothing."""
-    count = coordinator().increment(f"search:{user_id}", 60)
+def search_take_slot(*, user_id: int, searches: int = 1) -> bool:
+    """Count `searches` (one) by this person; False once they are over
+    SEARCH_RATE_LIMIT_PER_MINUTE in the current minute. Counted for the whole deployment, not
+    per process, so spreading requests over web processes gains nothing."""
+    count = coordinator().increment(f"search:{user_id}", 60, searches)
     return count <= settings.SEARCH_RATE_LIMIT_PER_MINUTE
+
+
+def search_record_numbers(
+    *, user: Any, ip_address: str | None, searches: Iterable[SearchTerms]
+) -> None:
+    """Put every phone number, and every number's last digits, that was searched for in the
+    audit trail (one write for a whole bulk lookup): with the throttle, what makes guessing a
+    masked number's hidden digits slow and visible."""
+    numbers = [("phone", terms.phone) for terms in searches if terms.phone]
+    numbers += [("phone suffix", terms.suffix) for terms in searches if terms.suffix]
+    if numbers:
+        access_log_record_many(
+            user=user,
+            ip_address=ip_address,
+            action=AccessLog.Action.SEARCH_NUMBER,
+            objects=numbers,
+        )
+
+
+# Asking Exotel about an unknown ID spends the deployment's shared request budget: one person
+# may do it this often a minute, however many searches they may run.
+EXOTEL_LOOKUPS_PER_MINUTE = 10
+# Exotel's "no such allocation" is remembered this long, so searching the same ID again
+# answers at once and spends nothing.
+EXOTEL_MISS_MEMORY_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class ExotelAnswer:
+    """What asking Exotel about a GreenPin ID the mirror lacks came to: the allocation, now
+    mirrored and tracked, or why there is none, in words for the search page."""
+
+    greenpin_id: str
+    allocation: Allocation | None = None
+    kind: str = ""  # "not_found", "limit", or the Exotel error's kind
+    message: str = ""
+
+
+def exotel_lookup(*, user_id: int, greenpin_id: str) -> ExotelAnswer:
+    """Ask Exotel once for `greenpin_id` because a search for it found nothing mirrored;
+    mirror and track it when Exotel has it. Exotel's "no such allocation" is remembered for a
+    few minutes, and each person may ask EXOTEL_LOOKUPS_PER_MINUTE times a minute."""
+    if (age := exotel_miss_recent(greenpin_id=greenpin_id)) is not None:
+        return _no_such_allocation(greenpin_id, asked_ago=age)
+    if coordinator().increment(f"exotel-lookup:{user_id}", 60) > EXOTEL_LOOKUPS_PER_MINUTE:
+        return ExotelAnswer(
+            greenpin_id,
+            kind="limit",
+            message=(
+                f"You have asked Exotel about {EXOTEL_LOOKUPS_PER_MINUTE} unknown GreenPin IDs "
+                f"in the last minute, so {greenpin_id} was not looked up. Wait a minute, then "
+                "search again."
+            ),
+        )
+    try:
+        allocation = allocation_track_from_exotel(greenpin_id=greenpin_id)
+    except errors.NotFound:
+        coordinator().mark(f"exotel-miss:{greenpin_id}")
+        return _no_such_allocation(greenpin_id)
+    except errors.ExotelError as error:
+        return ExotelAnswer(greenpin_id, kind=error.kind, message=_failing(greenpin_id, error))
+    return ExotelAnswer(greenpin_id, allocation=allocation)
+
+
+def exotel_miss_recent(*, greenpin_id: str) -> float | None:
+    """Seconds since Exotel said it has no allocation `greenpin_id`, if it said so lately."""
+    age = coordinator().age(f"exotel-miss:{greenpin_id}")
+    return age if age is not None and age < EXOTEL_MISS_MEMORY_SECONDS else None
+
+
+def _no_such_allocation(greenpin_id: str, *, asked_ago: float | None = None) -> ExotelAnswer:
+    when = "" if asked_ago is None else f" (asked {max(1, round(asked_ago / 60))} min ago)"
+    return ExotelAnswer(
+        greenpin_id,
+        kind="not_found",
+        message=f"Exotel has no allocation {greenpin_id}{when}. Check the ID for a typing "
+        "mistake, or ask the order system which GreenPin ID it was given.",
+    )
+
+
+def _failing(greenpin_id: str, error: errors.ExotelError) -> str:
+    cannot = f"so {greenpin_id} could not be looked up"
+    if isinstance(error, errors.AuthenticationFailed):
+        return f"Exotel is refusing our credentials, {cannot}. An admin must fix them."
+    if isinstance(error, CircuitOpen):
+        return (
+            f"Exotel has been failing, {cannot}: the console waits a few minutes before "
+            "asking again. Search again later."
+        )
+    if isinstance(error, BudgetSpent):
+        return (
+            f"The console's Exotel request budget for this minute is spent, {cannot}. "
+            "Search again in a minute."
+        )
+    if isinstance(error, errors.PermissionDenied):
+        return f"Exotel refused to show allocation {greenpin_id} to this account (403)."
+    return f"Exotel did not answer properly ({error}), {cannot}. Search again in a minute."
 
 
 def profile_update(*, user_id: int, session: SessionBase, time_zone: str) -> Profile:

@@ -5,6 +5,7 @@ from django.core.paginator import EmptyPage, Paginator
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django_tables2.data import TableListData
 
 from allocations.models import Allocation
 from calls.models import Call
@@ -13,6 +14,7 @@ from exotel.call_statuses import status_meaning
 from .call_parties import call_parties, side_label
 from .case_summary import case_summary_for_allocation
 from .masking import mask_phone
+from .selectors import SearchTerms
 from .templatetags.console import duration, local_time, status_badge
 
 # Query parameters bound what a page may cost: no page past this (its OFFSET would overflow
@@ -40,17 +42,27 @@ class BoundedPaginator(_Bounded, Paginator):
     """A paginator with a page count, for short lists."""
 
 
-class AllocationTable(tables.Table):
-    """Search results. Numbers are masked here; the allocation page can reveal them."""
+class PageRows(TableListData):
+    """One page of rows the database already ordered: the table shows that order (its
+    headers' sort links) and never sorts the rows again."""
 
-    greenpin_id = tables.Column(linkify=lambda record: record.get_absolute_url())
-    order_id = tables.Column(verbose_name="Order", empty_values=("",), default="—")
-    status = tables.Column()
-    virtual_number = tables.Column(verbose_name="Virtual number")
+    def order_by(self, aliases) -> None:
+        return None
+
+
+class AllocationTable(tables.Table):
+    """Search results, a link per row, what the search matched marked. Numbers are masked
+    here; the allocation page can reveal them. Only orderings an index serves are offered
+    (`console.selectors.ORDERINGS`)."""
+
+    greenpin_id = tables.Column(verbose_name="GreenPin ID", orderable=False)
+    order_id = tables.Column(verbose_name="Order", empty_values=("",), default="—", orderable=False)
+    status = tables.Column(orderable=False)
+    virtual_number = tables.Column(verbose_name="Virtual number", orderable=False)
     parties = tables.Column(verbose_name="Parties (A → B)", empty_values=(), orderable=False)
     created_at = tables.DateTimeColumn(verbose_name="Created", format="d M H:i")
     expires_at = tables.DateTimeColumn(verbose_name="Expires", format="d M H:i")
-    call_count = tables.Column(verbose_name="Calls")
+    call_count = tables.Column(verbose_name="Calls", orderable=False)
     outcome = tables.Column(verbose_name="Outcome", empty_values=(), orderable=False)
 
     class Meta:
@@ -67,24 +79,51 @@ class AllocationTable(tables.Table):
             "outcome",
         )
         order_by = ("-created_at",)
-        attrs = {"class": "table"}
+        # The skip link "Skip to the results" lands here: the next Tab is the first result.
+        attrs = {"class": "table results", "tbody": {"id": "results", "tabindex": "-1"}}
         empty_text = "No allocation matches."
+
+    def __init__(self, *args, terms: SearchTerms | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.terms = terms or SearchTerms(text="")
+
+    @staticmethod
+    def _marked(text: str, matched: bool) -> str:
+        return format_html("<mark>{}</mark>", text) if matched else text
+
+    def render_greenpin_id(self, record: Allocation) -> str:
+        # The link covers the whole row (CSS), so the row is one target and one tab stop.
+        return format_html(
+            '<a class="row-link" href="{}">{}</a>',
+            record.get_absolute_url(),
+            self._marked(record.greenpin_id, self.terms.matches_id(record.greenpin_id)),
+        )
+
+    def render_order_id(self, value: str) -> str:
+        return self._marked(value, self.terms.matches_order(value))
 
     def render_status(self, record: Allocation) -> str:
         return status_badge(record.status, record.get_status_display())
 
     def render_virtual_number(self, value: str) -> str:
-        return mask_phone(value)
+        return self._marked(mask_phone(value), self.terms.matches_number(value))
 
     def render_parties(self, record: Allocation) -> str:
         def numbers(parties) -> str:
-            return format_html_join(", ", "{}", ((mask_phone(p.number),) for p in parties))
+            return format_html_join(
+                ", ",
+                "{}",
+                (
+                    (self._marked(mask_phone(p.number), self.terms.matches_number(p.number)),)
+                    for p in parties
+                ),
+            )
 
         b_side = numbers(record.b_parties) or mark_safe("<em>none yet</em>")
         return format_html("{} → {}", numbers(record.a_parties), b_side)
 
     def render_outcome(self, record: Allocation) -> str:
-        # The calls come prefetched with the page (allocation_list_with_calls).
+        # The calls come prefetched with the page (allocation_search_page).
         return case_summary_for_allocation(allocation=record, calls=record.calls.all()).outcome
 
 

@@ -13,12 +13,17 @@ from .allocation_views import (
 from .audit_views import AccessLogView
 from .call_list_views import CallExportView, CallListView
 from .call_views import CallDetailView, CallRecordingView
+from .lookup_views import LookupView
+from .track_views import TrackStatusView, TrackView
 from .views import ExportView, ProfileView, SearchView
 
 app_name = "console"
 urlpatterns = [
     path("", SearchView.as_view(), name="search"),
     path("export.csv", ExportView.as_view(), name="export"),
+    path("lookup/", LookupView.as_view(), name="lookup"),
+    path("track/", TrackView.as_view(), name="track"),
+    path("track/status/", TrackStatusView.as_view(), name="track-status"),
     # Before the call pages' `calls/<sid>/`, which no fixed path here can be mistaken for.
     path("calls/", CallListView.as_view(), name="calls"),
     path("calls/export.csv", CallExportView.as_view(), name="calls-export"),

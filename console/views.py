@@ -3,35 +3,65 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
+from allocations.models import Allocation
 from audit.models import AccessLog
 from audit.services import access_log_record
-from exotel.phones import normalize_phone
+from exotel.ids import looks_like_greenpin_id
 
 from .exports import allocation_csv_rows
 from .filters import AllocationFilter
 from .forms import ProfileForm
 from .selectors import (
+    DEFAULT_ORDERING,
+    ORDERINGS,
+    AllocationSearch,
     allocation_list_recent,
-    allocation_list_with_calls,
     allocation_search,
+    allocation_search_branches,
+    allocation_search_count,
+    allocation_search_page,
+    allocation_search_probe,
     call_find_unlinked,
+    search_terms,
 )
-from .services import profile_update, search_take_slot
-from .tables import AllocationTable, BoundedLazyPaginator
+from .services import (
+    ExotelAnswer,
+    exotel_lookup,
+    profile_update,
+    search_record_numbers,
+    search_take_slot,
+)
+from .tables import MAX_PAGE, MAX_PER_PAGE, AllocationTable, PageRows
 from .view_helpers import who
 
 
+def throttled(request: HttpRequest, *, searches: int = 1) -> HttpResponse | None:
+    """Count `searches` against this person's limit: the 429 page once they are over it.
+
+    Searches are throttled per person, and every phone number (or number ending) searched is
+    in the audit trail: without both, searching a masked number's possible digits would
+    unmask it."""
+    if request.user.is_authenticated and not search_take_slot(
+        user_id=request.user.pk, searches=searches
+    ):
+        return render(
+            request,
+            "console/throttled.html",
+            {"limit": settings.SEARCH_RATE_LIMIT_PER_MINUTE},
+            status=429,
+        )
+    return None
+
+
 class SearchThrottleMixin:
-    """Searches are throttled per person, and a search for a phone number is in the audit
-    trail: without both, searching a masked number's possible digits would unmask it."""
+    """A search in `?q=` is throttled and, when it is a number, audited (see `throttled`)."""
 
     def searched_texts(self, request) -> list[str]:
         query = request.GET.get("q", "").strip()
@@ -40,21 +70,10 @@ class SearchThrottleMixin:
     def dispatch(self, request, *args, **kwargs):
         queries = self.searched_texts(request)
         if queries and request.user.is_authenticated:
-            if not search_take_slot(user_id=request.user.pk):
-                return render(
-                    request,
-                    "console/throttled.html",
-                    {"limit": settings.SEARCH_RATE_LIMIT_PER_MINUTE},
-                    status=429,
-                )
-            for query in queries:
-                if phone := normalize_phone(query):
-                    access_log_record(
-                        **who(request),
-                        action=AccessLog.Action.SEARCH_NUMBER,
-                        object_type="phone",
-                        object_id=phone,
-                    )
+            if refused := throttled(request):
+                return refused
+            searches = [search_terms(query) for query in queries]
+            search_record_numbers(**who(request), searches=searches)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -70,42 +89,107 @@ class AllocationSearchMixin(SearchThrottleMixin):
         return allocation_list_recent()
 
 
-class SearchView(PermissionRequiredMixin, AllocationSearchMixin, SingleTableMixin, FilterView):
-    """`/?q=`: one box for every identifier plus filters; a lone match goes straight to it."""
+PER_PAGE = 25
+
+
+class SearchView(PermissionRequiredMixin, SearchThrottleMixin, FilterView):
+    """`/?q=`: one box for every identifier plus filters. A lone exact match goes straight to
+    it; a GreenPin ID the mirror lacks is asked of Exotel; otherwise a page of results, read
+    from indexes branch by branch (see `console.selectors`)."""
 
     permission_required = "allocations.view_allocation"
     template_name = "console/search.html"
-    table_class = AllocationTable
-    # Counting a million rows for "page 1 of N" costs more than the page itself.
-    table_pagination = {"per_page": 25, "paginator_class": BoundedLazyPaginator}
-
-    def get(self, request, *args, **kwargs):
-        query = request.GET.get("q", "").strip()
-        only_query = set(request.GET) <= {"q"}
-        if query and only_query:
-            # Unordered: two rows tell one match from many without sorting every match.
-            probe = allocation_search(query=query).order_by().values_list("greenpin_id")
-            matches = list(probe[:2])
-            if len(matches) == 1:
-                return redirect("allocations:detail", greenpin_id=matches[0][0])
-            if not matches and (call := call_find_unlinked(query=query)):
-                return redirect(call)
-        return super().get(request, *args, **kwargs)
+    filterset_class = AllocationFilter
+    exotel_answer: ExotelAnswer | None = None
 
     def get_queryset(self):
-        return allocation_list_with_calls(super().get_queryset())
+        # Unused: each branch of the search gets the filters on its own (get_context_data).
+        return Allocation.objects.none()
+
+    def get(self, request, *args, **kwargs):
+        self.query = request.GET.get("q", "").strip()
+        self.search = allocation_search_branches(query=self.query)
+        self.exotel_answer = None
+        if self.query and set(request.GET) <= {"q"}:
+            found, more = allocation_search_probe(search=self.search)
+            if len(found) == 1 and not more:
+                return redirect("allocations:detail", greenpin_id=found[0])
+            if not found and not more:
+                if call := call_find_unlinked(query=self.query):
+                    return redirect(call)
+                if looks_like_greenpin_id(self.query):
+                    self.exotel_answer = exotel_lookup(
+                        user_id=request.user.pk, greenpin_id=self.query
+                    )
+                    if self.exotel_answer.allocation is not None:
+                        return redirect(self.exotel_answer.allocation)
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["query"] = self.query
-        context["filtered"] = bool(set(self.request.GET) - {"q", "page", "sort"})
-        context["export_query"] = self.request.GET.urlencode()
-        carried = self.request.GET.copy()
+        params = self.request.GET
+        sort = params.get("sort", DEFAULT_ORDERING)
+        sort = sort if sort in ORDERINGS else DEFAULT_ORDERING
+        per_page = _bounded_int(params.get("per_page"), default=PER_PAGE, high=MAX_PER_PAGE)
+        page = _page_number(params.get("page"))
+        search = self.search
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            search = AllocationSearch(terms=search.terms)  # nothing until the filters are fixed
+        elif self.filterset.is_bound and any(
+            value not in (None, "", [], ()) for value in self.filterset.form.cleaned_data.values()
+        ):
+            search = search.filtered(self.filterset.filter_queryset)
+        offset = (page - 1) * per_page
+        rows = allocation_search_page(
+            search=search, ordering=sort, offset=offset, limit=per_page + 1
+        )
+        if page > 1 and not rows:
+            raise Http404("no such page")
+        count, more = allocation_search_count(search=search) if rows else (0, False)
+        table = AllocationTable(PageRows(rows[:per_page]), terms=search.terms, order_by=sort)
+        context.update(
+            query=self.query,
+            terms=search.terms,
+            table=table,
+            shown_from=offset + 1,
+            shown_to=offset + len(table.rows),
+            count=count,
+            more=more,
+            previous_url=_with_page(params, page - 1) if page > 1 else "",
+            next_url=_with_page(params, page + 1) if len(rows) > per_page else "",
+            exotel_answer=self.exotel_answer,
+            looks_like_greenpin_id=looks_like_greenpin_id(self.query),
+            filtered=bool(set(params) - {"q", "page", "sort", "per_page"}),
+            export_query=params.urlencode(),
+        )
+        carried = params.copy()
         for key in ("page", "sort", "per_page"):
             carried.pop(key, None)
         context["calls_query"] = QueryDict(mutable=True)
         context["calls_query"]["in_search"] = carried.urlencode()
         return context
+
+
+def _bounded_int(raw: str | None, *, default: int, high: int) -> int:
+    try:
+        return min(max(1, int(raw or default)), high)
+    except ValueError:
+        return default
+
+
+def _page_number(raw: str | None) -> int:
+    """The page asked for: 1 to MAX_PAGE, anything else is a 404 (never a 500)."""
+    if raw is None or raw == "":
+        return 1
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise Http404("no such page")
+    return int(raw)
+
+
+def _with_page(params: QueryDict, page: int) -> str:
+    carried = params.copy()
+    carried["page"] = str(page)
+    return "?" + carried.urlencode()
 
 
 class ExportView(PermissionRequiredMixin, AllocationSearchMixin, FilterView):

@@ -111,8 +111,8 @@ class Coordinator(Protocol):
 
     def forget(self, key: str) -> None: ...
 
-    def increment(self, key: str, seconds: float) -> int:
-        """Add one to a counter that expires `seconds` after it was created."""
+    def increment(self, key: str, seconds: float, amount: int = 1) -> int:
+        """Add `amount` (one) to a counter that expires `seconds` after it was created."""
 
     def requests_in_window(self) -> int:
         """How much of the shared budget the current window has used."""
@@ -191,10 +191,10 @@ class RedisCoordinator:
         if keys:
             self.redis.delete(*keys)
 
-    def increment(self, key: str, seconds: float) -> int:
+    def increment(self, key: str, seconds: float, amount: int = 1) -> int:
         full_key = f"{self.prefix}count:{key}"
         with self.redis.pipeline() as pipe:
-            pipe.incr(full_key)
+            pipe.incr(full_key, amount)
             pipe.expire(full_key, int(seconds), nx=True)
             count, _ = pipe.execute()
         return int(count)
@@ -286,7 +286,7 @@ class DatabaseCoordinator:
     def forget(self, key: str) -> None:
         Lease.objects.filter(name=f"mark:{key}").delete()
 
-    def increment(self, key: str, seconds: float) -> int:
+    def increment(self, key: str, seconds: float, amount: int = 1) -> int:
         now = timezone.now()
         with transaction.atomic():
             lease, _ = Lease.objects.select_for_update().get_or_create(
@@ -295,7 +295,7 @@ class DatabaseCoordinator:
             )
             if lease.expires_at <= now:
                 lease.token, lease.expires_at = "0", now + timedelta(seconds=seconds)
-            lease.token = str(int(lease.token) + 1)
+            lease.token = str(int(lease.token) + amount)
             lease.save(update_fields=["token", "expires_at"])
         return int(lease.token)
 

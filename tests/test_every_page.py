@@ -146,6 +146,7 @@ def _pages() -> list[str]:
 
     pages = ["/", "/audit/", "/health/", "/accounts/profile/", "/export.csv", "/admin/"]
     pages += ["/calls/", "/calls/export.csv", "/calls/?link=unmatched&status=in-progress"]
+    pages += ["/lookup/", "/track/", "/track/status/"]
     for allocation in Allocation.objects.all():
         base = allocation.get_absolute_url()
         pages += [

@@ -96,11 +96,16 @@ def user_in(django_user_model):
 
     migration = import_module("console.migrations.0002_support_groups")
     added = import_module("console.migrations.0004_supervisors_export_calls")
+    added_track = import_module("console.migrations.0005_supervisors_track_allocations")
 
     def create(username: str, group: str, **extra):
         wanted = {
             "Support": migration.SUPPORT,
-            "Supervisor": [*migration.SUPERVISOR, *added.SUPERVISOR_ADDED],
+            "Supervisor": [
+                *migration.SUPERVISOR,
+                *added.SUPERVISOR_ADDED,
+                *added_track.SUPERVISOR_ADDED,
+            ],
         }[group]
         group_row, created = Group.objects.get_or_create(name=group)
         if created:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import AllocationFactory, CallFactory, PartyFactory
 
@@ -64,16 +67,36 @@ def test_the_search_page_needs_a_login(client):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_the_results_table_sorts_and_pages(staff_client):
+def test_the_results_table_sorts_by_an_indexed_column_and_pages(staff_client):
+    start = timezone.now() - timedelta(days=1)
     for n in range(30):
-        AllocationFactory(virtual_number="+914071000003", call_count=n)
+        AllocationFactory(virtual_number="+914071000003", created_at=start + timedelta(hours=n))
 
-    response = search(staff_client, "+914071000003", sort="-call_count", page=2)
+    response = search(staff_client, "+914071000003", sort="created_at", page=2)
 
     assert response.status_code == 200
-    table = response.context["table"]
-    assert table.page.number == 2
-    assert [row.record.call_count for row in table.page.object_list][:2] == [4, 3]
+    rows = [row.record for row in response.context["table"].rows]
+    assert [row.created_at for row in rows] == [start + timedelta(hours=n) for n in range(25, 30)]
+    body = response.content.decode()
+    assert "26\u201330 of 30" in body
+    assert 'rel="prev"' in body
+    assert 'rel="next"' not in body
+
+
+def test_only_orderings_an_index_serves_are_offered(staff_client):
+    AllocationFactory.create_batch(2, virtual_number="+914071000003")
+
+    response = search(staff_client, "+914071000003", sort="-call_count")
+
+    assert response.status_code == 200  # ignored, not an error
+    orderable = [c.name for c in response.context["table"].columns if c.orderable]
+    assert orderable == ["created_at", "expires_at"]
+
+
+def test_a_page_past_the_last_is_a_404(staff_client):
+    AllocationFactory.create_batch(2, virtual_number="+914071000003")
+
+    assert search(staff_client, "+914071000003", page=2).status_code == 404
 
 
 @pytest.mark.parametrize("size", [1, 3, 40])
@@ -94,7 +117,8 @@ def test_the_search_page_runs_a_constant_number_of_queries(
     from exotel.coordination import RedisCoordinator, coordinator
 
     counter = 0 if isinstance(coordinator(), RedisCoordinator) else 4
-    with django_assert_num_queries(9 + counter):
+    # And the count, stopped at COUNT_CAP.
+    with django_assert_num_queries(10 + counter):
         response = search(staff_client, "+914071000004", status="active")
     assert response.status_code == 200
     assert response.content.decode().count("3 calls, last: no answer") == min(size, 25)
