@@ -1,0 +1,17 @@
+"""`/api/…`: the versioned endpoints under `v1/`, the OpenAPI document and its page."""
+
+from django.urls import path
+
+from .docs import ApiDocsView, SchemaView
+from .views import AllocationDetailView, AllocationListView, CallDetailView, TrackView
+
+app_name = "api"
+urlpatterns = [
+    # Before `<greenpin_id>/`, which `track` would otherwise be taken for.
+    path("v1/allocations/track/", TrackView.as_view(), name="track"),
+    path("v1/allocations/", AllocationListView.as_view(), name="allocations"),
+    path("v1/allocations/<str:greenpin_id>/", AllocationDetailView.as_view(), name="allocation"),
+    path("v1/calls/<str:sid>/", CallDetailView.as_view(), name="call"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", ApiDocsView.as_view(), name="docs"),
+]
