@@ -398,5 +398,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v[0-9]+",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # The choices are described in each field's own words.
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
 }

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.views.generic import TemplateView
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.views import SpectacularJSONAPIView
@@ -38,12 +40,24 @@ class SchemaView(SpectacularJSONAPIView):
     throttle_scope = "read"
 
 
+def _inline_code(text: str) -> SafeString:
+    """The document's `code` spans as <code>, everything else escaped."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no code span at all
+        return format_html("{}", text)
+    pieces = (
+        format_html("<code>{}</code>", part) if index % 2 else part
+        for index, part in enumerate(parts)
+    )
+    return format_html_join("", "{}", ((piece,) for piece in pieces))
+
+
 @dataclass
 class Field:
     name: str
     type: str
     required: bool = False
-    description: str = ""
+    description: SafeString | str = ""
 
 
 @dataclass
@@ -51,10 +65,10 @@ class Operation:
     method: str
     path: str
     summary: str
-    description: str
+    description: SafeString
     parameters: list[Field] = field(default_factory=list)
     body: list[Field] = field(default_factory=list)
-    responses: list[tuple[str, str, list[Field]]] = field(default_factory=list)
+    responses: list[tuple[str, SafeString, list[Field]]] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
@@ -89,15 +103,30 @@ def api_operations(schema: dict[str, Any]) -> list[Operation]:
             kind += f" ({node['format']})"
         return kind + (" or null" if node.get("nullable") else "")
 
-    def fields_of(node: dict[str, Any]) -> list[Field]:
+    def fields_of(node: dict[str, Any], prefix: str = "", depth: int = 0) -> list[Field]:
+        """The fields of an object (or of each item of a list), the fields of nested objects
+        after theirs as `outer[].inner`."""
         node = resolve(node)
         if node.get("type") == "array":
             node = resolve(node.get("items", {}))
         required = set(node.get("required", []))
-        return [
-            Field(name, type_of(prop), name in required, resolve(prop).get("description", ""))
-            for name, prop in node.get("properties", {}).items()
-        ]
+        fields = []
+        for name, prop in node.get("properties", {}).items():
+            described = {**resolve(prop), **prop}  # a description beside a $ref wins
+            fields.append(
+                Field(
+                    prefix + name,
+                    type_of(prop),
+                    name in required,
+                    _inline_code(described.get("description", "")),
+                )
+            )
+            inner = resolve(prop)
+            if inner.get("type") == "array":
+                inner = resolve(inner.get("items", {}))
+            if "properties" in inner and depth < 2:
+                fields += fields_of(prop, f"{prefix}{name}[].", depth + 1)
+        return fields
 
     operations = []
     for path, item in schema.get("paths", {}).items():
@@ -109,7 +138,7 @@ def api_operations(schema: dict[str, Any]) -> list[Operation]:
                 method=method.upper(),
                 path=path,
                 summary=spec.get("summary", ""),
-                description=spec.get("description", ""),
+                description=_inline_code(spec.get("description", "")),
             )
             for parameter in spec.get("parameters", []):
                 operation.parameters.append(
@@ -117,7 +146,7 @@ def api_operations(schema: dict[str, Any]) -> list[Operation]:
                         f"{parameter['name']} ({parameter['in']})",
                         type_of(parameter.get("schema", {})),
                         bool(parameter.get("required")),
-                        parameter.get("description", ""),
+                        _inline_code(parameter.get("description", "")),
                     )
                 )
             content = spec.get("requestBody", {}).get("content", {})
@@ -126,7 +155,11 @@ def api_operations(schema: dict[str, Any]) -> list[Operation]:
             for code, answer in spec.get("responses", {}).items():
                 body = answer.get("content", {}).get("application/json", {}).get("schema")
                 operation.responses.append(
-                    (code, answer.get("description", ""), fields_of(body) if body else [])
+                    (
+                        code,
+                        _inline_code(answer.get("description", "")),
+                        fields_of(body) if body else [],
+                    )
                 )
             operations.append(operation)
     return operations
@@ -143,6 +176,7 @@ class ApiDocsView(TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "info": schema.get("info", {}),
+            "description": _inline_code(schema.get("info", {}).get("description", "")),
             "operations": api_operations(schema),
             "scopes": ApiToken.Scope.choices,
         }

@@ -152,9 +152,18 @@ class NewestFirst(CursorPagination):
 
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound:
-            raise ValidationError({"cursor": ["Not a cursor this API gave."]}) from None
+            cursor = False
+        # The position is an allocation's row ID: anything else would reach the database.
+        position = cursor.position if cursor else None
+        if cursor is False or (position is not None and not _is_row_id(position)):
+            raise ValidationError({"cursor": ["Not a cursor this API gave."]})
+        return cursor
+
+
+def _is_row_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) < 2**63
 
 
 class AllocationListView(TokenView, generics.ListAPIView):
