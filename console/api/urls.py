@@ -1,9 +1,15 @@
 """`/api/…`: the versioned endpoints under `v1/`, the OpenAPI document and its page."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from .docs import ApiDocsView, SchemaView
-from .views import AllocationDetailView, AllocationListView, CallDetailView, TrackView
+from .views import (
+    AllocationDetailView,
+    AllocationListView,
+    CallDetailView,
+    TrackView,
+    no_such_endpoint,
+)
 
 app_name = "api"
 urlpatterns = [
@@ -14,4 +20,6 @@ urlpatterns = [
     path("v1/calls/<str:sid>/", CallDetailView.as_view(), name="call"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(), name="docs"),
+    # Last: any other address under /api/ is a JSON 404, not a page or a login redirect.
+    re_path(r"^", no_such_endpoint),
 ]

@@ -6,8 +6,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, JsonResponse
 from django.utils.decorators import method_decorator
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
@@ -38,9 +44,26 @@ from .services import REVEAL_ACTIONS, api_access_record, api_track
 ID_PATTERN = rf"^{EXOTEL_ID_PATTERN.pattern}$"
 
 
-def _id_in_path(name: str, description: str) -> OpenApiParameter:
+# The document's examples. The schemathesis run (`tests/api_fuzz.py`) fills its database with
+# rows of exactly these, so that its examples find something.
+EXAMPLE_GREENPIN_ID = "gp_7f3k9q2m"
+EXAMPLE_CALL_SID = "c_7f3k9q2m0001"
+EXAMPLE_ORDER_ID = "43101"
+EXAMPLE_PHONE = "+91 99000 12345"
+
+
+def _example(value: str) -> list[OpenApiExample]:
+    return [OpenApiExample(value, value=value)]
+
+
+def _id_in_path(name: str, description: str, example: str) -> OpenApiParameter:
     return OpenApiParameter(
-        name, str, OpenApiParameter.PATH, pattern=ID_PATTERN, description=description
+        name,
+        str,
+        OpenApiParameter.PATH,
+        pattern=ID_PATTERN,
+        description=description,
+        examples=_example(example),
     )
 
 
@@ -62,6 +85,13 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
         415: OpenApiResponse(ErrorSerializer, "The body is not `application/json`."),
     }
     return {**_ERRORS, **{code: described[code] for code in codes}}
+
+
+@login_not_required
+def no_such_endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other address under /api/: a JSON 404, whoever asks (the API's paths end with a
+    slash, and an ID with a `/` in it is no ID)."""
+    return JsonResponse({"detail": "No such endpoint."}, status=404)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -108,6 +138,13 @@ class TrackView(TokenView):
         "worker at once, within the deployment's request budget; the order system calls this "
         "right after it creates an allocation. Nothing is tracked when any ID is malformed.",
         request=TrackSerializer,
+        examples=[
+            OpenApiExample(
+                "the allocation just created",
+                value={"greenpin_ids": [EXAMPLE_GREENPIN_ID]},
+                request_only=True,
+            )
+        ],
         responses={202: TrackResponseSerializer, **_errors(400, 415)},
         tags=["allocations"],
     )
@@ -149,6 +186,27 @@ class NewestFirst(CursorPagination):
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = 100
+    cursor_query_description = "Where the page starts: the cursor in the last page's `next`."
+    page_size_query_description = (
+        f"Allocations per page, 1 to {max_page_size} (default {page_size})."
+    )
+
+    def get_page_size(self, request) -> int:
+        given = request.query_params.get(self.page_size_query_param)
+        if given is None:
+            return self.page_size
+        if not (_is_row_id(given) and 1 <= int(given) <= self.max_page_size):
+            raise ValidationError(
+                {self.page_size_query_param: [f"A number from 1 to {self.max_page_size}."]}
+            )
+        return int(given)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
     def decode_cursor(self, request):
         try:
@@ -179,9 +237,24 @@ class AllocationListView(TokenView, generics.ListAPIView):
         "PINs are masked unless the token has the `reveal` scope. A search by phone number "
         "is in the audit trail.",
         parameters=[
-            OpenApiParameter("order_id", str, description="The order system's reference."),
-            OpenApiParameter("greenpin_id", str, description="Exotel's ID of the allocation."),
-            OpenApiParameter("phone", str, description="E.g. `+91 99000 12345`, `099000 12345`."),
+            OpenApiParameter(
+                "order_id",
+                str,
+                description="The order system's reference.",
+                examples=_example(EXAMPLE_ORDER_ID),
+            ),
+            OpenApiParameter(
+                "greenpin_id",
+                str,
+                description="Exotel's ID of the allocation.",
+                examples=_example(EXAMPLE_GREENPIN_ID),
+            ),
+            OpenApiParameter(
+                "phone",
+                str,
+                description="Any common format: `+91 99000 12345`, `099000 12345`, …",
+                examples=_example(EXAMPLE_PHONE),
+            ),
         ],
         responses={200: AllocationSerializer(many=True), **_errors(400)},
         tags=["allocations"],
@@ -215,7 +288,9 @@ class AllocationDetailView(TokenView):
         summary="One allocation with its parties and calls (scope: read)",
         description=f"Its latest {DETAIL_CALLS} calls, newest first (`more_calls` says when "
         "it has more). Numbers and the PIN are masked unless the token has `reveal`.",
-        parameters=[_id_in_path("greenpin_id", "Exotel's ID of the allocation.")],
+        parameters=[
+            _id_in_path("greenpin_id", "Exotel's ID of the allocation.", EXAMPLE_GREENPIN_ID)
+        ],
         responses={200: AllocationDetailSerializer, **_errors(404)},
         tags=["allocations"],
     )
@@ -246,7 +321,7 @@ class CallDetailView(TokenView):
         description="Numbers are masked unless the token has `reveal`. `recording_url` is the "
         "console's stream, for a person logged in to the console; Exotel's address is never "
         "given out.",
-        parameters=[_id_in_path("sid", "Exotel's call SID.")],
+        parameters=[_id_in_path("sid", "Exotel's call SID.", EXAMPLE_CALL_SID)],
         responses={200: CallSerializer, **_errors(404)},
         tags=["calls"],
     )

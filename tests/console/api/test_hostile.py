@@ -139,6 +139,12 @@ def test_track_takes_only_a_post(api_as, method):
         "?phone=" + "9" * 100,
         "?order_id=" + "x" * 257,
         "?cursor=!!!",
+        "?order_id=1&limit=0",
+        "?order_id=1&limit=-5",
+        "?order_id=1&limit=101",
+        "?order_id=1&limit=abc",
+        "?order_id=1&limit=null",
+        "?order_id=1&limit=%D9%A1",  # an Arabic-Indic one
         "?order_id=1&cursor=" + base64.b64encode(b"p=foo").decode(),  # not an allocation's
         "?order_id=1&cursor=" + base64.b64encode(b"p=1e999&r=1").decode(),
         "?order_id=1&cursor=" + base64.b64encode(b"p=99999999999999999999999").decode(),
@@ -162,10 +168,6 @@ def test_a_bad_query_is_a_400(api_as, query):
         "?order_id=_",
         "?order_id=%F0%9F%98%80",
         "?order_id=",
-        "?order_id=1&limit=0",
-        "?order_id=1&limit=-5",
-        "?order_id=1&limit=100000",
-        "?order_id=1&limit=abc",
         "?order_id=1&unknown=x",
         "?phone=%2B91%209%D9%A09000%2012345",  # an Arabic-Indic zero among the digits
         "?order_id=1&cursor=bm90IGEgY3Vyc29y",  # "not a cursor": read as the first page
@@ -182,8 +184,30 @@ def test_an_odd_but_harmless_query_is_answered(api_as, query):
         assert response.json()["results"] == []
 
 
-def test_a_nul_in_the_query_is_a_400(api_as):
-    assert api_as("read").get("/api/v1/allocations/?order_id=%00").status_code == 400
+def test_a_nul_in_the_query_is_a_json_400(api_as):
+    response = api_as("read").get("/api/v1/allocations/?order_id=%00")
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/allocations",  # no trailing slash
+        "/api/v1/allocations/a%2Fb/",  # a '/' in the ID
+        "/api/v1/allocations/gp_1/calls/",
+        "/api/v2/allocations/",
+        "/api/",
+        "/api/v1/calls/",
+    ],
+)
+def test_any_other_address_under_the_api_is_a_json_404(path):
+    from django.test import Client
+
+    for method in ("get", "post"):
+        response = getattr(Client(), method)(path)
+        assert response.status_code == 404, (method, path)
+        assert response.json()["detail"]
 
 
 @pytest.mark.parametrize(
