@@ -62,6 +62,12 @@ MATRIX = [
     ("get", "/accounts/profile/", [302, 200, 200, 200]),
     ("get", "/admin/", [302, 302, 302, 302]),
     ("get", "/healthz", [200, 200, 200, 200]),
+    # The API answers a token, never a person's session; its document and page, a login.
+    ("get", "/api/v1/allocations/?order_id=12345", [401, 401, 401, 401]),
+    ("get", "/api/v1/allocations/gp_1/", [401, 401, 401, 401]),
+    ("post", "/api/v1/allocations/track/", [401, 401, 401, 401]),
+    ("get", "/api/schema/", [401, 200, 200, 200]),
+    ("get", "/api/docs/", [302, 200, 200, 200]),
 ]
 
 
