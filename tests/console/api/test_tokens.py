@@ -34,12 +34,29 @@ def test_the_command_prints_the_token_as_its_last_line_and_stores_only_its_hash(
     assert token not in str(list(ApiToken.objects.values()))
 
 
-def test_the_command_refuses_an_unknown_scope_and_no_scope():
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["x", "--scope", "admin"],
+        ["x"],
+        ["", "--scope", "read"],
+        ["   ", "--scope", "read"],
+    ],
+)
+def test_the_command_refuses_an_unknown_scope_no_scope_and_no_name(args):
     with pytest.raises(CommandError):
-        call_command("create_api_token", "x", "--scope", "admin", stdout=io.StringIO())
-    with pytest.raises(CommandError):
-        call_command("create_api_token", "x", stdout=io.StringIO())
+        call_command("create_api_token", *args, stdout=io.StringIO())
     assert not ApiToken.objects.exists()
+
+
+def test_a_long_or_odd_name_is_kept_as_text(api_as, admin_client):
+    api_as("read", name="<script>alert(1)</script>" + "x" * 300)
+
+    row = ApiToken.objects.get()
+    listing = admin_client.get("/admin/console/apitoken/").content.decode()
+
+    assert len(row.name) == 100
+    assert "<script>alert(1)" not in listing
 
 
 def test_two_tokens_never_share_a_key_or_a_secret():
