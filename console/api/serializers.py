@@ -9,10 +9,12 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 
 from allocations.models import Allocation, AllocationStatus, Party
 from calls.models import Call
-from exotel.ids import MAX_ID_LENGTH, exotel_id_validator
+from exotel.ids import MAX_ID_LENGTH, exotel_id_validator, is_exotel_id
+from exotel.phones import normalize_phone
 
 from ..masking import mask_phone, mask_pin
 from .services import TrackResult
@@ -62,6 +64,30 @@ class TrackOutcomeSerializer(serializers.Serializer):
 
 class TrackResponseSerializer(serializers.Serializer):
     results = TrackOutcomeSerializer(many=True, help_text="One per ID given, in order.")
+
+
+class AllocationFilterSerializer(serializers.Serializer):
+    """The list's query: exactly one of the three filters, a phone number in E.164."""
+
+    order_id = serializers.CharField(max_length=256, required=False, trim_whitespace=False)
+    greenpin_id = serializers.CharField(max_length=64, required=False, trim_whitespace=False)
+    phone = serializers.CharField(max_length=64, required=False)
+
+    def validate_greenpin_id(self, value: str) -> str:
+        if not is_exotel_id(value):
+            raise ValidationError("Not a GreenPin ID (letters, digits, '_', '-', at most 64).")
+        return value
+
+    def validate_phone(self, value: str) -> str:
+        number = normalize_phone(value)
+        if not number:
+            raise ValidationError("Not a phone number.")
+        return number
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if len(attrs) != 1:
+            raise ValidationError("Give exactly one of order_id, greenpin_id and phone.")
+        return attrs
 
 
 class _Revealing(serializers.Serializer):

@@ -14,9 +14,8 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
 )
-from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,12 +25,13 @@ from audit.models import AccessLog
 from calls.selectors import call_get_for_page, call_list_for_allocation
 from exotel.ids import ID_PATTERN as EXOTEL_ID_PATTERN
 from exotel.ids import is_exotel_id
-from exotel.phones import normalize_phone
 
 from ..view_helpers import who
+from .pagination import NewestFirst
 from .selectors import allocation_list_for_api
 from .serializers import (
     AllocationDetailSerializer,
+    AllocationFilterSerializer,
     AllocationSerializer,
     CallSerializer,
     ErrorSerializer,
@@ -81,7 +81,6 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     described = {
         400: OpenApiResponse(FieldErrorsSerializer, "Bad input: what was wrong, per field."),
         404: OpenApiResponse(ErrorSerializer, "Not mirrored."),
-        413: OpenApiResponse(ErrorSerializer, "The body is too large."),
         415: OpenApiResponse(ErrorSerializer, "The body is not `application/json`."),
     }
     return {**_ERRORS, **{code: described[code] for code in codes}}
@@ -102,7 +101,8 @@ class TokenView(APIView):
 
     @property
     def throttle_scope(self) -> str:
-        return "track" if self.required_scope == "track" else "read"
+        """Each scope has its rate (API_THROTTLE_TRACK, API_THROTTLE_READ)."""
+        return self.required_scope
 
     @property
     def reveal(self) -> bool:
@@ -154,74 +154,6 @@ class TrackView(TokenView):
         outcomes = api_track(greenpin_ids=body.validated_data["greenpin_ids"])
         results = [{"greenpin_id": o.greenpin_id, "result": o.result} for o in outcomes]
         return Response({"results": results}, status=status.HTTP_202_ACCEPTED)
-
-
-class AllocationFilterSerializer(serializers.Serializer):
-    order_id = serializers.CharField(max_length=256, required=False, trim_whitespace=False)
-    greenpin_id = serializers.CharField(max_length=64, required=False, trim_whitespace=False)
-    phone = serializers.CharField(max_length=64, required=False)
-
-    def validate_greenpin_id(self, value: str) -> str:
-        if not is_exotel_id(value):
-            raise ValidationError("Not a GreenPin ID (letters, digits, '_', '-', at most 64).")
-        return value
-
-    def validate_phone(self, value: str) -> str:
-        number = normalize_phone(value)
-        if not number:
-            raise ValidationError("Not a phone number.")
-        return number
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if len(attrs) != 1:
-            raise ValidationError("Give exactly one of order_id, greenpin_id and phone.")
-        return attrs
-
-
-class NewestFirst(CursorPagination):
-    """Pages by position, newest tracked first: no count, no offset, the same cost on the
-    last page as on the first. A cursor that is not one of ours is a 400."""
-
-    ordering = "-id"
-    page_size = 50
-    page_size_query_param = "limit"
-    max_page_size = 100
-    cursor_query_description = "Where the page starts: the cursor in the last page's `next`."
-    page_size_query_description = (
-        f"Allocations per page, 1 to {max_page_size} (default {page_size})."
-    )
-
-    def get_page_size(self, request) -> int:
-        given = request.query_params.get(self.page_size_query_param)
-        if given is None:
-            return self.page_size
-        if not (_is_row_id(given) and 1 <= int(given) <= self.max_page_size):
-            raise ValidationError(
-                {self.page_size_query_param: [f"A number from 1 to {self.max_page_size}."]}
-            )
-        return int(given)
-
-    def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            if parameter["name"] == self.page_size_query_param:
-                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
-        return parameters
-
-    def decode_cursor(self, request):
-        try:
-            cursor = super().decode_cursor(request)
-        except NotFound:
-            cursor = False
-        # The position is an allocation's row ID: anything else would reach the database.
-        position = cursor.position if cursor else None
-        if cursor is False or (position is not None and not _is_row_id(position)):
-            raise ValidationError({"cursor": ["Not a cursor this API gave."]})
-        return cursor
-
-
-def _is_row_id(text: str) -> bool:
-    return text.isascii() and text.isdigit() and int(text) < 2**63
 
 
 class AllocationListView(TokenView, generics.ListAPIView):
