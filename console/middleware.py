@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import zoneinfo
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
 
 SESSION_KEY = "console_time_zone"
@@ -42,7 +42,8 @@ class RejectNulMiddleware:
 
     def __call__(self, request):
         if any("\x00" in key or "\x00" in value for key, value in request.GET.items()):
-            return HttpResponseBadRequest(
-                "NUL characters are not accepted in the address.\n", content_type="text/plain"
-            )
+            message = "NUL characters are not accepted in the address."
+            if request.path.startswith("/api/"):  # the API answers in JSON, this too
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message + "\n", content_type="text/plain")
         return self.get_response(request)

@@ -5,6 +5,7 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -33,3 +34,40 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"profile of user {self.user_id}"
+
+
+class ApiToken(models.Model):
+    """One integration's key to the HTTP API (the order system, the helpdesk).
+
+    Only a hash of the token is kept: the token itself is shown once, when it is made. The
+    token carries `key_id` in the clear, so a request finds its row by an index lookup and
+    then compares hashes in constant time.
+    """
+
+    class Scope(models.TextChoices):
+        TRACK = "track", "Track allocations"
+        READ = "read", "Read allocations and calls"
+        REVEAL = "reveal", "See full numbers and PINs"
+
+    name = models.CharField(max_length=100, help_text="Which integration holds it.")
+    key_id = models.CharField("key ID", max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    use_count = models.PositiveBigIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_id})"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "audit",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [
@@ -367,3 +369,35 @@ if SENTRY_DSN:
 # GreenPin IDs first seen in call events may spend on being tracked.
 SEARCH_RATE_LIMIT_PER_MINUTE = env.int("SEARCH_RATE_LIMIT_PER_MINUTE", default=60)
 AUTO_TRACK_BUDGET_SHARE = env.float("AUTO_TRACK_BUDGET_SHARE", default=0.1)
+
+# --- The HTTP API (console/api/) ------------------------------------------------------------
+# Requests one token may make per period (DRF's spelling: 600/min, 10/s, 5000/hour), one rate
+# per scope, counted for the whole deployment like the search limit. `manage.py check`
+# refuses a rate it cannot read.
+API_THROTTLE_TRACK = env("API_THROTTLE_TRACK", default="600/min")
+API_THROTTLE_READ = env("API_THROTTLE_READ", default="1200/min")
+REST_FRAMEWORK = {
+    # Tokens only: no session, so no CSRF to forge and no person's permissions.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["console.api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["console.api.permissions.HasTokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["console.api.throttles.TokenScopeThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["console.api.parsing.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "console.api.parsing.JSONOnlyNegotiation",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "GreenPin Admin API",
+    "DESCRIPTION": (
+        "For the systems around the support console: the order system tracks the allocations "
+        "it creates, the helpdesk reads allocations and calls. `Authorization: Bearer <token>`, "
+        "a token from `manage.py create_api_token NAME --scope track|read|reveal`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The choices are described in each field's own words.
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+}

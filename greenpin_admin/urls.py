@@ -15,6 +15,7 @@ urlpatterns = [
     path("webhooks/exotel/<str:secret>", exotel_webhook),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("console.api.urls")),
     path("healthz", healthz, name="healthz"),
     path("health/", HealthView.as_view(), name="health"),
     path("metrics", metrics, name="metrics"),

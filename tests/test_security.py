@@ -72,7 +72,13 @@ def test_the_sixth_failed_login_is_locked_out(django_user_model, forged_proxy_he
     assert then_right.status_code == 429
 
 
-def test_only_the_webhook_is_csrf_exempt():
+def test_only_the_webhook_and_the_token_api_are_csrf_exempt():
+    """The API is exempt as DRF makes every view, and needs no CSRF token: it authenticates
+    by a bearer token that a browser never sends by itself, never by the session cookie (the
+    schema reads a session only for GET)."""
+    from rest_framework.authentication import SessionAuthentication
+    from rest_framework.views import APIView
+
     exempt = []
 
     def walk(patterns, prefix=""):
@@ -85,7 +91,16 @@ def test_only_the_webhook_is_csrf_exempt():
                 exempt.append(prefix + str(pattern.pattern))
 
     walk(get_resolver().url_patterns)
-    assert exempt == ["webhooks/exotel/<str:secret>/", "webhooks/exotel/<str:secret>"]
+    webhook = ["webhooks/exotel/<str:secret>/", "webhooks/exotel/<str:secret>"]
+    assert [path for path in exempt if not path.startswith("api/")] == webhook
+    api = next(p for p in get_resolver().url_patterns if str(p.pattern) == "api/")
+    for pattern in api.url_patterns:
+        view = getattr(pattern.callback, "view_class", None)
+        if view is None or not issubclass(view, APIView):
+            continue
+        session = any(issubclass(a, SessionAuthentication) for a in view.authentication_classes)
+        unsafe = {"post", "put", "patch", "delete"} & set(dir(view))
+        assert not (session and unsafe), pattern
 
 
 @pytest.mark.django_db

@@ -96,7 +96,7 @@ def user_in(django_user_model):
 
     migration = import_module("console.migrations.0002_support_groups")
     added = import_module("console.migrations.0004_supervisors_export_calls")
-    added_track = import_module("console.migrations.0005_supervisors_track_allocations")
+    added_track = import_module("console.migrations.0006_supervisors_track_allocations")
 
     def create(username: str, group: str, **extra):
         wanted = {

@@ -67,6 +67,12 @@ MATRIX = [
     ("get", "/track/", [302, 403, 403, 200]),
     ("post", "/track/", [302, 403, 403, 200]),
     ("get", "/track/status/", [302, 403, 403, 200]),
+    # The API answers a token, never a person's session; its document and page, a login.
+    ("get", "/api/v1/allocations/?order_id=12345", [401, 401, 401, 401]),
+    ("get", "/api/v1/allocations/gp_1/", [401, 401, 401, 401]),
+    ("post", "/api/v1/allocations/track/", [401, 401, 401, 401]),
+    ("get", "/api/schema/", [401, 200, 200, 200]),
+    ("get", "/api/docs/", [302, 200, 200, 200]),
 ]
 
 

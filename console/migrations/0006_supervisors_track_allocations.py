@@ -33,7 +33,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("console", "0004_supervisors_export_calls"),
+        ("console", "0005_api_token"),
         ("allocations", "0004_search_indexes_and_track_permission"),
     ]
     operations = [migrations.RunPython(grant, revoke)]
