@@ -13,6 +13,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -22,11 +23,19 @@ from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
 from allocations.models import Allocation, Party
+from exotel import recordings
 from exotel.call_statuses import chart_outcome
 from exotel.ids import is_exotel_id
 from exotel.phones import normalize_phone
 
-from .models import MAX_APPLY_ATTEMPTS, UNMATCHED_STATES, Call, CallEvent, LinkState
+from .models import (
+    MAX_APPLY_ATTEMPTS,
+    UNMATCHED_STATES,
+    Call,
+    CallEvent,
+    LinkState,
+    RecordingProblem,
+)
 
 BACKFILL_SETTLE = timedelta(hours=1)
 
@@ -107,6 +116,8 @@ def call_list_for_allocation(*, allocation: Allocation) -> QuerySet[Call]:
 
 def call_get_for_page(*, sid: str) -> Call | None:
     """One call with its allocation; None when it is not mirrored."""
+    if "\x00" in sid:
+        return None  # no stored SID holds one, and PostgreSQL text refuses it
     return Call.objects.select_related("allocation").filter(sid=sid).first()
 
 
@@ -320,3 +331,96 @@ def _median(values: QuerySet) -> int | None:
         return None
     middle = values[(count - 1) // 2]
     return max(0, int(middle))
+
+
+# --- recordings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordingState:
+    """What the page says about a call's recording, and whether to offer a player.
+
+    `kind`: `playable`; `refused` (the settings refuse its URL; `refusal` says why, nothing is
+    fetched); `not_found` or `exotel_error` (the last fetch failed, at `checked_at`, `detail`
+    says how; a player is still offered, to try again); `pending` (an answered call whose
+    recording Exotel has not sent yet, looked for `until`); `none_sent` (none came by
+    `until`); `unanswered`; `in_progress`.
+    """
+
+    kind: str
+    offer_player: bool
+    checked_at: datetime | None = None
+    detail: str = ""
+    until: datetime | None = None
+    refusal: str = ""
+
+
+def call_recording_state(*, call: Call, now: datetime | None = None) -> RecordingState:
+    """The state of `call`'s recording as the page shows it. A refusal is judged against the
+    settings as they are now, so allowing a folder takes effect at once."""
+    if call.recording_url:
+        refusal = recordings.recording_refusal(call.recording_url)
+        if refusal:
+            return RecordingState(
+                "refused", offer_player=False, checked_at=call.recording_checked_at, refusal=refusal
+            )
+        if call.recording_error in (RecordingProblem.NOT_FOUND, RecordingProblem.EXOTEL_ERROR):
+            return RecordingState(
+                call.recording_error,
+                offer_player=True,
+                checked_at=call.recording_checked_at,
+                detail=call.recording_error_detail,
+            )
+        return RecordingState("playable", offer_player=True)
+    if not call.is_terminal:
+        return RecordingState("in_progress", offer_player=False)
+    if call.status != "completed":
+        return RecordingState("unanswered", offer_player=False)
+    deadline = call.recording_deadline
+    kind = "pending" if (now or timezone.now()) < deadline else "none_sent"
+    return RecordingState(kind, offer_player=False, until=deadline)
+
+
+@dataclass(frozen=True)
+class RefusedRecordings:
+    """Calls whose recording URL the settings refuse, in one folder; `setting` is the one to
+    change to allow them ("" when the URL is not one to allow at all)."""
+
+    folder: str
+    calls: int
+    last_checked_at: datetime | None
+    example_sid: str
+    setting: str
+
+
+def call_recording_refusals(*, limit: int = 10) -> list[RefusedRecordings]:
+    """The folders of refused recordings, most calls first, as the settings stand now: a
+    folder allowed since the calls were marked is left out (each call is cleared when it is
+    next pulled or played). One grouped query on a partial index."""
+    rows = (
+        Call.objects.filter(recording_error=RecordingProblem.REFUSED)
+        .values("recording_error_detail")
+        .annotate(calls=Count("*"), last=Max("recording_checked_at"), example=Max("sid"))
+        .order_by("-calls", "recording_error_detail")[:limit]
+    )
+    settings_for = {
+        recordings.REFUSED_ORIGIN: "RECORDING_ALLOWED_ORIGINS",
+        recordings.REFUSED_FOLDER: "RECORDING_ALLOWED_PATH_PREFIXES",
+        recordings.REFUSED_URL: "",
+    }
+    refused = []
+    for row in rows:
+        folder = row["recording_error_detail"]
+        # The folder with a file name in it stands for every recording stored there.
+        refusal = recordings.recording_refusal(folder + "recording")
+        if refusal:
+            refused.append(
+                RefusedRecordings(
+                    folder=folder,
+                    calls=row["calls"],
+                    last_checked_at=row["last"],
+                    example_sid=row["example"],
+                    setting=settings_for[refusal],
+                )
+            )
+    return refused

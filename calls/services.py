@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from allocations.models import Allocation
 from allocations.services import allocation_track_and_refresh
-from exotel import call_api, errors
+from exotel import call_api, errors, recordings
 from exotel.call_api import CallRecord
 from exotel.call_statuses import STATUS_RANK, TERMINAL_STATUSES
 from exotel.coordination import coordinator, hour_counter_add, rows_claim, rows_release
@@ -28,7 +28,7 @@ from exotel.http import backoff_delay, call_with_retries
 from exotel.request_guard import DEPLOYMENT_WIDE, exotel_request
 
 from .events import ParsedEvent, parse_event
-from .models import Call, CallEvent, LinkState
+from .models import Call, CallEvent, LinkState, RecordingProblem
 from .selectors import allocation_candidates_for_call, call_list_to_relink
 
 logger = logging.getLogger(__name__)
@@ -90,6 +90,7 @@ def call_event_apply(*, event: CallEvent) -> Call | None:
     elif not call.is_complete_for_pull and call.next_pull_at is None:
         # Mid-call: the pass pulls it (in bulk with others) once the call has had time to end.
         call.next_pull_at = now + timedelta(seconds=PULL_BACKOFF_START)
+    _note_recording_refusal(call, now)
     call.save()
     _link(call)
     event.call = call
@@ -136,6 +137,7 @@ def call_apply_record(*, record: CallRecord) -> Call:
     call.last_sync_error = ""
     call.pull_attempts = 0 if call.is_complete_for_pull else call.pull_attempts + 1
     call.next_pull_at = _next_pull(call, now)
+    _note_recording_refusal(call, now)
     call.save()
     _link(call)
     # After commit: the counter's row lock must not be held for the rest of this transaction.
@@ -251,6 +253,59 @@ def allocation_backfill_calls(*, allocation: Allocation) -> int:
         raise
     Allocation.objects.filter(pk=allocation.pk).update(calls_checked_at=now, calls_check_error="")
     return applied
+
+
+# --- recordings ----------------------------------------------------------------------------
+
+
+def call_recording_record_fetch(
+    *, call: Call, problem: str = "", error: errors.ExotelError | None = None
+) -> None:
+    """Note how the last fetch of the call's recording went: `problem` (a RecordingProblem)
+    with the `error` that caused it, or "" for a fetch that served it, which clears the last
+    failure. A success with nothing to clear writes nothing (players fetch many ranges)."""
+    if not problem and not call.recording_error:
+        return
+    if problem == RecordingProblem.REFUSED:
+        detail = recordings.recording_folder(call.recording_url)
+    elif error is not None:
+        detail = _fetch_failure_words(error)
+    else:
+        detail = ""
+    call.recording_error, call.recording_error_detail = problem, detail[:300]
+    call.recording_checked_at = timezone.now()
+    Call.objects.filter(pk=call.pk).update(
+        recording_error=call.recording_error,
+        recording_error_detail=call.recording_error_detail,
+        recording_checked_at=call.recording_checked_at,
+    )
+
+
+def _fetch_failure_words(error: errors.ExotelError) -> str:
+    # Exotel's own message is S3's XML or a proxy's page: the status says enough, and nothing
+    # from the answer's body reaches a page.
+    if isinstance(error, errors.Timeout):
+        return "no answer in time"
+    if isinstance(error, errors.ConnectionFailed):
+        return "could not connect"
+    if error.status:
+        return f"HTTP {error.status}"
+    return error.kind.replace("_", " ")
+
+
+def _note_recording_refusal(call: Call, now: datetime) -> None:
+    """Mark a recording URL the settings refuse as soon as it arrives, so /health/ shows it
+    before anyone presses play; a refusal the settings no longer make is cleared."""
+    refused = bool(call.recording_url) and not recordings.recording_origin_allowed(
+        call.recording_url
+    )
+    if refused and call.recording_error != RecordingProblem.REFUSED:
+        call.recording_error = RecordingProblem.REFUSED
+        call.recording_error_detail = recordings.recording_folder(call.recording_url)
+        call.recording_checked_at = now
+    elif not refused and call.recording_error == RecordingProblem.REFUSED:
+        call.recording_error, call.recording_error_detail = "", ""
+        call.recording_checked_at = now
 
 
 # --- linking -------------------------------------------------------------------------------
@@ -379,12 +434,9 @@ def _merge_event(call: Call, event: ParsedEvent) -> None:
 def _next_pull(call: Call, now: datetime) -> datetime | None:
     if call.is_complete_for_pull:
         return None
+    # A terminal call waits only for its recording, until the recording deadline.
     started = call.start_time or call.first_seen_at
-    if call.is_terminal:
-        # Only a recording is still to come: wait for it until the deadline.
-        deadline = (call.end_time or started) + timedelta(seconds=settings.CALL_RECORDING_DEADLINE)
-    else:
-        deadline = started + PULL_GIVE_UP_AFTER
+    deadline = call.recording_deadline if call.is_terminal else started + PULL_GIVE_UP_AFTER
     if now >= deadline:
         return None
     delay = backoff_delay(

@@ -7,15 +7,19 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import (
     HttpRequest,
     HttpResponse,
+    JsonResponse,
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
+from django.template.loader import render_to_string
 from django.views import View
 from django.views.generic import DetailView
 
 from audit.models import AccessLog
 from audit.services import access_log_record
-from calls.selectors import call_event_list_for_call, call_get_for_page
+from calls.models import RecordingProblem
+from calls.selectors import call_event_list_for_call, call_get_for_page, call_recording_state
+from calls.services import call_recording_record_fetch
 from exotel import recordings
 from exotel.errors import ExotelError
 
@@ -70,27 +74,38 @@ class CallRecordingView(PermissionRequiredMixin, View):
                 "The recording is not available yet.\n", status=404, content_type="text/plain"
             )
         range_header = _plain_range(request.headers.get("Range"))
-        if not recordings.recording_origin_allowed(call.recording_url):
+        try:
+            stream = recordings.open_recording(call.recording_url, range_header=range_header)
+        except recordings.RecordingRefused:
+            call_recording_record_fetch(call=call, problem=RecordingProblem.REFUSED)
             access_log_record(
                 **who(request),
                 action=AccessLog.Action.RECORDING_REFUSED,
                 object_type="call",
                 object_id=call.sid,
-                detail="recording URL outside RECORDING_ALLOWED_ORIGINS; not fetched",
+                detail=(
+                    "recording URL outside RECORDING_ALLOWED_ORIGINS and "
+                    "RECORDING_ALLOWED_PATH_PREFIXES; not fetched"
+                ),
             )
             return HttpResponse(
                 "This recording's address is not allowed.\n", status=502, content_type="text/plain"
             )
-        try:
-            stream = recordings.open_recording(call.recording_url, range_header=range_header)
         except ExotelError as error:
             logger.warning("recording of %s could not be fetched: %s", call.sid, error)
-            status = 404 if error.kind == "not_found" else 502
+            not_found = error.kind == "not_found"
+            call_recording_record_fetch(
+                call=call,
+                problem=RecordingProblem.NOT_FOUND if not_found else RecordingProblem.EXOTEL_ERROR,
+                error=error,
+            )
+            # Not a play: nothing of the recording was served.
             return HttpResponse(
                 "The recording could not be fetched from Exotel.\n",
-                status=status,
+                status=404 if not_found else 502,
                 content_type="text/plain",
             )
+        call_recording_record_fetch(call=call)
         if _serves_the_start(stream.status, stream.headers.get("Content-Range", "")):
             access_log_record(
                 **who(request),
@@ -104,6 +119,32 @@ class CallRecordingView(PermissionRequiredMixin, View):
         response["Cache-Control"] = "private, no-store"
         # A fixed name: the SID comes from outside and has no business in a header.
         response["Content-Disposition"] = 'inline; filename="recording"'
+        return response
+
+
+class CallRecordingStatusView(PermissionRequiredMixin, View):
+    """Why a recording cannot be played, in the words the page uses: what the player asks
+    for when it fails to load, after the stream has noted the failure on the call."""
+
+    permission_required = "calls.view_call"
+    raise_exception = True
+
+    def get(self, request: HttpRequest, sid: str) -> HttpResponseBase:
+        call = or_404(call_get_for_page(sid=sid))
+        state = call_recording_state(call=call)
+        message = render_to_string(
+            "console/includes/recording_message.html",
+            {"call": call, "recording": state, "after_failed_load": True},
+            request=request,
+        )
+        response = JsonResponse(
+            {
+                "state": state.kind,
+                "offer_player": state.offer_player,
+                "message": " ".join(message.split()),
+            }
+        )
+        response["Cache-Control"] = "private, no-store"
         return response
 
 

@@ -72,14 +72,7 @@ def open_recording(url: str, *, range_header: str | None = None) -> RecordingStr
 
 def recording_origin_allowed(url: str) -> bool:
     """Whether `url` is a recording in an allowed folder on an allowed origin."""
-    return (
-        recording_request_url(
-            url,
-            allowed_origins=settings.RECORDING_ALLOWED_ORIGINS,
-            path_prefixes=recording_path_prefixes(),
-        )
-        is not None
-    )
+    return recording_refusal(url) == ""
 
 
 def recording_path_prefixes() -> list[str]:
@@ -135,28 +128,50 @@ def recording_request_url(
     `allowed_origins` and whose path is under one of `path_prefixes`, with no dot segment in
     any spelling. The parts come from urllib3's parser, the one that sends the request.
     """
+    return _checked(url, allowed_origins=allowed_origins, path_prefixes=path_prefixes)[0]
+
+
+# Why a recording URL is refused: what an operator would have to change, if anything.
+REFUSED_URL = "url"  # not a plain URL, or one that climbs out of its folder: nothing to allow
+REFUSED_ORIGIN = "origin"  # its origin is not in RECORDING_ALLOWED_ORIGINS
+REFUSED_FOLDER = "folder"  # its folder is not under RECORDING_ALLOWED_PATH_PREFIXES
+
+
+def recording_refusal(url: str) -> str:
+    """Why the settings refuse to fetch `url` (REFUSED_URL, _ORIGIN or _FOLDER), or "" when
+    they allow it."""
+    return _checked(
+        url,
+        allowed_origins=settings.RECORDING_ALLOWED_ORIGINS,
+        path_prefixes=recording_path_prefixes(),
+    )[1]
+
+
+def _checked(
+    url: str, *, allowed_origins: Iterable[str], path_prefixes: Iterable[str]
+) -> tuple[str | None, str]:
     plain = _PLAIN_URL.fullmatch(url) if isinstance(url, str) else None
     if plain is None or _HOSTILE_ESCAPE.search(url):
-        return None
+        return None, REFUSED_URL
     try:
         parts = parse_url(url)
     except LocationParseError:
-        return None
+        return None, REFUSED_URL
     if parts.auth or parts.query is not None or parts.fragment is not None:
-        return None
+        return None, REFUSED_URL
     # The sending parser must read exactly what was checked (it also drops dot segments,
     # which is why they are looked for in the text, before it parses).
     scheme, host, path = plain["scheme"], plain["host"].lower(), plain["path"]
     if (parts.scheme, (parts.host or "").lower(), parts.path) != (scheme, host, path):
-        return None
+        return None, REFUSED_URL
+    if any(segment in ("", ".", "..") for segment in path.split("/")[1:]):
+        return None, REFUSED_URL
     origin = _normal_origin(scheme, host, parts.port)
     if origin not in {_allowed_origin(allowed) for allowed in allowed_origins}:
-        return None
-    if any(segment in ("", ".", "..") for segment in path.split("/")[1:]):
-        return None
+        return None, REFUSED_ORIGIN
     if not any(prefix and path.startswith(prefix) for prefix in path_prefixes):
-        return None
-    return origin + path
+        return None, REFUSED_FOLDER
+    return origin + path, ""
 
 
 def _normal_origin(scheme: str, host: str, port: int | None) -> str:

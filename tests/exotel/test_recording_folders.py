@@ -199,3 +199,19 @@ def test_a_comma_list_in_the_environment_is_read_as_folders():
 )
 def test_a_recordings_folder_names_where_it_is_without_the_file(url, folder):
     assert recordings.recording_folder(url) == folder
+
+
+@pytest.mark.parametrize(
+    ("url", "refusal"),
+    [
+        ("https://s3.ap-south-1.amazonaws.com/exorecordings/x.mp3", ""),
+        ("https://s3.eu-west-1.amazonaws.com/exorecordings/x.mp3", recordings.REFUSED_ORIGIN),
+        ("https://s3.ap-south-1.amazonaws.com/other-bucket/x.mp3", recordings.REFUSED_FOLDER),
+        ("https://s3.ap-south-1.amazonaws.com/exorecordings/../x.mp3", recordings.REFUSED_URL),
+        ("https://evil.example/a/../exorecordings/x.mp3", recordings.REFUSED_URL),
+        ("https://u@s3.ap-south-1.amazonaws.com/exorecordings/x.mp3", recordings.REFUSED_URL),
+        ("not a url", recordings.REFUSED_URL),
+    ],
+)
+def test_a_refusal_says_what_an_operator_would_have_to_change(default_settings, url, refusal):
+    assert recordings.recording_refusal(url) == refusal
