@@ -29,7 +29,11 @@ from exotel.request_guard import DEPLOYMENT_WIDE, exotel_request
 
 from .events import ParsedEvent, parse_event
 from .models import Call, CallEvent, LinkState, RecordingProblem
-from .selectors import allocation_candidates_for_call, call_list_to_relink
+from .selectors import (
+    allocation_candidates_for_call,
+    allocation_list_possible_for_call,
+    call_list_to_relink,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -311,11 +315,48 @@ def _note_recording_refusal(call: Call, now: datetime) -> None:
 # --- linking -------------------------------------------------------------------------------
 
 
-def call_link_manually(*, call: Call, allocation: Allocation | None) -> Call:
-    """An admin's decision, which automatic linking never overrides."""
+class CallLinkRefused(Exception):
+    """A link by hand that cannot be made; `reason` says which rule refused it."""
+
+    ALREADY_LINKED = "already_linked"
+    NOT_POSSIBLE = "not_possible"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@transaction.atomic
+def call_link(*, call: Call, allocation_id: int, user: Any) -> Call:
+    """Link an unlinked call to one of the allocations it may have gone through (its virtual
+    number, a lifetime containing its start), as `user` decided; the automatic rule never
+    overrides it. Raises CallLinkRefused for a call already linked (also by someone else a
+    moment ago) or an allocation it cannot have gone through. The caller audits it."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.allocation_id is not None:
+        raise CallLinkRefused(
+            CallLinkRefused.ALREADY_LINKED, "This call is already linked to an allocation."
+        )
+    allocation = allocation_list_possible_for_call(call=call).filter(pk=allocation_id).first()
+    if allocation is None:
+        raise CallLinkRefused(
+            CallLinkRefused.NOT_POSSIBLE,
+            "That allocation cannot have taken this call: it is not on the call's virtual "
+            "number, or its lifetime does not contain the call's start.",
+        )
+    call.allocation, call.link_state = allocation, LinkState.MANUAL
+    call.linked_by, call.linked_at = user, timezone.now()
+    call.save(update_fields=["allocation", "link_state", "linked_by", "linked_at"])
+    return call
+
+
+def call_link_manually(*, call: Call, allocation: Allocation | None, user: Any = None) -> Call:
+    """An admin's decision (any allocation, or none to hand the call back to the automatic
+    rule), which automatic linking never overrides."""
     call.allocation = allocation
     call.link_state = LinkState.MANUAL if allocation else LinkState.PENDING
-    call.save(update_fields=["allocation", "link_state"])
+    call.linked_by, call.linked_at = (user, timezone.now()) if allocation else (None, None)
+    call.save(update_fields=["allocation", "link_state", "linked_by", "linked_at"])
     if allocation is None:
         _link(call)
     return call

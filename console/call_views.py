@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 import re
 
+from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import (
     HttpRequest,
@@ -11,6 +12,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.views import View
 from django.views.generic import DetailView
@@ -18,12 +20,17 @@ from django.views.generic import DetailView
 from audit.models import AccessLog
 from audit.services import access_log_record
 from calls.models import RecordingProblem
-from calls.selectors import call_event_list_for_call, call_get_for_page, call_recording_state
-from calls.services import call_recording_record_fetch
+from calls.selectors import (
+    call_event_list_for_call,
+    call_get_for_page,
+    call_link_candidates,
+    call_recording_state,
+)
+from calls.services import CallLinkRefused, call_recording_record_fetch
 from exotel import recordings
 from exotel.errors import ExotelError
 
-from .services import REVEALS, revealed
+from .services import REVEALS, call_link_audited, revealed
 from .view_helpers import or_404, who
 
 logger = logging.getLogger(__name__)
@@ -44,6 +51,9 @@ class CallDetailView(PermissionRequiredMixin, DetailView):
         call = self.object
         context["events"] = call_event_list_for_call(call=call)
         context["can_play"] = self.request.user.has_perm("calls.play_recording")
+        if call.allocation is None:
+            context["candidates"] = call_link_candidates(call=call)
+            context["can_link"] = self.request.user.has_perm("calls.link_call")
         # Numbers revealed on the call's allocation page are revealed here too.
         context["revealed"] = (
             revealed(
@@ -56,6 +66,47 @@ class CallDetailView(PermissionRequiredMixin, DetailView):
             else dict.fromkeys(REVEALS, False)
         )
         return context
+
+
+class CallLinkView(CallDetailView):
+    """POST: link an unlinked call to one of its possible allocations, by hand, audited. A
+    refusal is the call page again with the reason, as a 400 (not a possible allocation) or
+    409 (already linked)."""
+
+    raise_exception = True
+    http_method_names = ["post"]
+
+    def get_permission_required(self) -> tuple[str, ...]:
+        return ("calls.view_call", "calls.link_call")
+
+    def post(self, request: HttpRequest, sid: str) -> HttpResponseBase:
+        call = self.object = self.get_object()
+        allocation_id = _row_id(request.POST.get("allocation", ""))
+        try:
+            if allocation_id is None:
+                raise CallLinkRefused(
+                    CallLinkRefused.NOT_POSSIBLE, "Choose one of the allocations listed."
+                )
+            linked = call_link_audited(call=call, allocation_id=allocation_id, **who(request))
+        except CallLinkRefused as refused:
+            status = 409 if refused.reason == CallLinkRefused.ALREADY_LINKED else 400
+            call.refresh_from_db()
+            context = self.get_context_data(object=call, link_error=str(refused))
+            return self.render_to_response(context, status=status)
+        allocation = linked.allocation
+        assert allocation is not None
+        messages.success(
+            request,
+            f"Linked to {f'order {allocation.order_id}' if allocation.order_id else allocation}.",
+        )
+        return redirect(linked)
+
+
+def _row_id(text: str) -> int | None:
+    # A row ID as a form sends it: digits only, within a database integer.
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        return None
+    return int(text) or None
 
 
 class CallRecordingView(PermissionRequiredMixin, View):

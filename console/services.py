@@ -1,4 +1,5 @@
-"""Writes the console makes on behalf of a person: reveals (audited) and preferences."""
+"""Writes the console makes on behalf of a person: reveals and links by hand (audited) and
+preferences."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.db import transaction
 
 from audit.models import AccessLog
 from audit.services import access_log_record
+from calls.models import Call
+from calls.services import call_link
 from exotel.coordination import coordinator
 
 from .middleware import SESSION_KEY as TIME_ZONE_SESSION_KEY
@@ -78,3 +82,22 @@ def profile_update(*, user_id: int, session: SessionBase, time_zone: str) -> Pro
     )
     session[TIME_ZONE_SESSION_KEY] = time_zone
     return profile
+
+
+@transaction.atomic
+def call_link_audited(*, call: Call, allocation_id: int, user: Any, ip_address: str | None) -> Call:
+    """Link an unlinked call to one of its possible allocations (`call_link`) and write it to
+    the audit trail, both or neither. The caller has checked the permission."""
+    linked = call_link(call=call, allocation_id=allocation_id, user=user)
+    allocation = linked.allocation
+    assert allocation is not None
+    order = f" (order {allocation.order_id})" if allocation.order_id else ""
+    access_log_record(
+        user=user,
+        ip_address=ip_address,
+        action=AccessLog.Action.LINK_CALL,
+        object_type="call",
+        object_id=linked.sid,
+        detail=f"linked to allocation {allocation.greenpin_id}{order}",
+    )
+    return linked

@@ -96,11 +96,16 @@ def user_in(django_user_model):
 
     migration = import_module("console.migrations.0002_support_groups")
     added = import_module("console.migrations.0004_supervisors_export_calls")
+    linking = import_module("console.migrations.0005_supervisors_link_call")
 
     def create(username: str, group: str, **extra):
         wanted = {
             "Support": migration.SUPPORT,
-            "Supervisor": [*migration.SUPERVISOR, *added.SUPERVISOR_ADDED],
+            "Supervisor": [
+                *migration.SUPERVISOR,
+                *added.SUPERVISOR_ADDED,
+                *linking.SUPERVISOR_ADDED,
+            ],
         }[group]
         group_row, created = Group.objects.get_or_create(name=group)
         if created:
