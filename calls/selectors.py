@@ -117,6 +117,8 @@ class LinkCandidate:
     allocation: Allocation
     possible: bool
     reasons: tuple[str, ...]
+    # Whatever the rule needed: a person deciding by hand wants to know.
+    caller_is_party: bool = False
 
 
 # Allocations on the number that ended before, or began after, the call's start are listed too,
@@ -158,6 +160,7 @@ def call_link_candidates(*, call: Call) -> list[LinkCandidate]:
             allocation=allocation,
             possible=bool(getattr(allocation, "in_lifetime", False)),
             reasons=_reasons(call, allocation, fitting),
+            caller_is_party=bool(getattr(allocation, "caller_is_party", False)),
         )
         for allocation in possible + nearby
     ]
