@@ -74,14 +74,16 @@ def test_the_page_lists_the_candidates_with_why_each_did_not_take_it(supervisor_
     # A button for each allocation live at its start, none for the one that had ended.
     assert page.count('name="allocation"') == 2
     assert f'value="{_pk("gp_100001")}"' not in page
-    assert page.count("Link to this order") == 2
+    assert "Link to order 100002</button>" in page
+    assert "Link to order 100004</button>" in page
+    assert "Link to order 100001" not in page
 
 
 def test_an_agent_sees_the_reasons_but_no_button(staff_client, stray):
     page = staff_client.get(reverse("calls:detail", args=["stray1"])).content.decode()
 
     assert "Custom field differs" in page
-    assert "Link to this order" not in page
+    assert "Link to order" not in page
     assert 'name="allocation"' not in page
 
 

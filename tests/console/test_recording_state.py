@@ -66,7 +66,7 @@ def test_a_playable_recording_offers_one_player_with_its_length(player, recorded
     assert page.count("<audio ") == 1
     assert 'preload="none"' in page
     assert 'data-recording-status-url="/calls/c1/recording/status/"' in page
-    assert '<span class="recording-length muted">1 min 40 s</span>' in page
+    assert '<span class="recording-length muted">1 min 40 s long</span>' in page
     assert "1 min 40 s" in page.split("<audio ", 1)[1].split(">", 1)[0]  # in its label too
     assert "data-recording-message" in page
     assert _status(player)["state"] == "playable"
@@ -110,7 +110,7 @@ def test_a_refused_recording_says_so_instead_of_a_player_and_fetches_nothing(
     stream = player.get(reverse("calls:recording", args=["c1"]))
 
     assert "<audio " not in page
-    assert "is not set to fetch recordings from (refused by the recording settings)" in page
+    assert "is not set to fetch from (refused by the recording settings)" in page
     assert stream.status_code == 502
     assert standin.counts()["total"] == before
     assert _plays() == 0
@@ -330,3 +330,12 @@ def _record(sid: str, url: str) -> client.CallRecord:
             "RecordingUrl": url,
         }
     )
+
+
+def test_every_page_showing_the_recording_offers_the_same_player(player, recorded):
+    """The call page, the allocation page and the calls list (whose table renders each row
+    without the request) use one include."""
+    for url in ("/calls/c1/", "/allocations/gp_1/", "/calls/"):
+        page = player.get(url).content.decode()
+        assert '<audio controls preload="none" src="/calls/c1/recording/"' in page, url
+        assert "1 min 40 s" in page, url
