@@ -9,7 +9,9 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -283,3 +285,17 @@ def test_the_admin_list_names_the_allocation_by_its_order(admin_client, stray):
     CallFactory(allocation=allocation)
     page = admin_client.get(reverse("admin:calls_call_changelist")).content.decode()
     assert "order 55555 · gp_listed" in page
+
+
+def test_the_call_page_costs_the_same_queries_for_two_candidates_or_forty(supervisor_client, stray):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert supervisor_client.get("/calls/stray1/").status_code == 200
+        return len(queries)
+
+    count()
+    few = count()
+    for n in range(38):
+        allocation = AllocationFactory(virtual_number=VN, custom_field=f"order_id=2{n:05d}")
+        PartyFactory(allocation=allocation, side="B", number=f"+9188{n:08d}")
+    assert count() == few
