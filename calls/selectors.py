@@ -152,6 +152,9 @@ def call_link_candidates(*, call: Call) -> list[LinkCandidate]:
     nearby = list(
         judged.exclude(pk__in=[allocation.pk for allocation in possible])
         .filter(created_at__gte=started - NEARBY, created_at__lte=started + NEARBY)
+        # Implied by the creation time, and what the (virtual number, expiry) index can use:
+        # a busy number holds a great many allocations.
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gte=started - NEARBY))
         .order_by("-created_at", "id")[:NEARBY_LIMIT]
     )
     fitting = sum(1 for allocation in possible if getattr(allocation, "fits", False))
