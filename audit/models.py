@@ -15,6 +15,7 @@ class AccessLog(models.Model):
         EXPORT = "export", "Exported data"
         RECORDING_REFUSED = "recording_refused", "Recording URL refused"
         SEARCH_NUMBER = "search_number", "Searched a phone number"
+        LINK_CALL = "link_call", "Linked a call to an allocation"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -18,6 +21,16 @@ class LinkState(models.TextChoices):
 
 
 UNMATCHED_STATES = (LinkState.NO_CANDIDATE, LinkState.AMBIGUOUS)
+
+
+class RecordingProblem(models.TextChoices):
+    """Why the last attempt to fetch a call's recording served nothing."""
+
+    REFUSED = "refused", "Refused by the recording settings"
+    NOT_FOUND = "not_found", "Exotel has no such recording"
+    EXOTEL_ERROR = "exotel_error", "Exotel did not serve it"
+
+
 # An event that failed to apply this often is left for an admin (it shows its error).
 MAX_APPLY_ATTEMPTS = 5
 
@@ -48,6 +61,11 @@ class Call(models.Model):
     direction = models.CharField(max_length=32, blank=True)
     # The provider's private URL: fetched by the server, never shown to a browser.
     recording_url = models.URLField(max_length=1000, blank=True)
+    # The last failure to fetch it (cleared by a fetch that serves it): what the page says
+    # where the player would be, and for a refusal the folder /health/ tells operators to allow.
+    recording_error = models.CharField(max_length=16, choices=RecordingProblem.choices, blank=True)
+    recording_error_detail = models.CharField(max_length=300, blank=True)
+    recording_checked_at = models.DateTimeField(null=True, blank=True)
     custom_field = models.TextField(blank=True)
     order_id = models.CharField("order ID", max_length=256, blank=True, db_index=True)
     raw_payload = models.JSONField(null=True, blank=True, editable=False)
@@ -57,6 +75,15 @@ class Call(models.Model):
     last_sync_error = models.TextField(blank=True)
     # When the linking rule last ran; an allocation synced since may now fit an unmatched call.
     link_checked_at = models.DateTimeField(null=True, blank=True)
+    # Who linked it by hand, and when (empty for the automatic rule's links).
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    linked_at = models.DateTimeField(null=True, blank=True)
     pull_attempts = models.PositiveIntegerField(default=0)
     # When the Call API should be asked again; null once the call is complete.
     next_pull_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -71,10 +98,17 @@ class Call(models.Model):
             models.Index(fields=["start_time"], name="call_start_time"),
             # The search finds a call SID typed in any case.
             models.Index(Lower("sid"), name="call_sid_lower"),
+            # /health/ groups the refused recordings by folder without reading the others.
+            models.Index(
+                fields=["recording_error_detail"],
+                condition=models.Q(recording_error="refused"),
+                name="call_recording_refused",
+            ),
         ]
         permissions = [
             ("play_recording", "Can play call recordings"),
             ("export_calls", "Can export calls as CSV"),
+            ("link_call", "Can link an unmatched call to an allocation"),
         ]
 
     def __str__(self) -> str:
@@ -103,6 +137,18 @@ class Call(models.Model):
     @property
     def has_recording(self) -> bool:
         return bool(self.recording_url)
+
+    @property
+    def recording_length(self) -> int | None:
+        """How long the recording should be: Exotel records the conversation, so the talk
+        time, else the whole call's duration."""
+        return self.talk_duration or self.duration or None
+
+    @property
+    def recording_deadline(self) -> datetime:
+        """Until when Exotel's recording of an answered call is waited for."""
+        ended = self.end_time or self.start_time or self.first_seen_at
+        return ended + timedelta(seconds=settings.CALL_RECORDING_DEADLINE)
 
 
 class CallEvent(models.Model):

@@ -9,10 +9,13 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Aggregate,
+    BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -22,38 +25,167 @@ from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
 from allocations.models import Allocation, Party
+from exotel import recordings
 from exotel.call_statuses import chart_outcome
 from exotel.ids import is_exotel_id
 from exotel.phones import normalize_phone
 
-from .models import MAX_APPLY_ATTEMPTS, UNMATCHED_STATES, Call, CallEvent, LinkState
+from .models import (
+    MAX_APPLY_ATTEMPTS,
+    UNMATCHED_STATES,
+    Call,
+    CallEvent,
+    LinkState,
+    RecordingProblem,
+)
 
 BACKFILL_SETTLE = timedelta(hours=1)
 
 
-def allocation_candidates_for_call(*, call: Call) -> QuerySet[Allocation]:
-    """Allocations a call without a GreenPin ID may belong to.
+@dataclass(frozen=True)
+class _LinkingRule:
+    """The rule that links a call without a GreenPin ID to its allocation, in parts, so the
+    rule itself and the explanation of each candidate are read from the same conditions."""
 
-    Its virtual number is the call's To (or From), its lifetime contains the call's start, and
-    its custom_field equals the call's CustomField; where both are empty, the caller must be
-    one of its parties.
-    """
+    numbers: list[str]
+    in_lifetime: Q
+    same_custom_field: Q
+    caller_is_party: Exists
+    fits: Q
+
+
+def _linking_rule(call: Call) -> _LinkingRule | None:
     numbers = [number for number in (call.to_number, call.from_number) if number]
-    started = call.start_time or call.first_seen_at
     if not numbers:
-        return Allocation.objects.none()
-    if call.custom_field:
-        # The call carries the custom_field of the allocation it went through.
-        fits = Q(custom_field=call.custom_field)
-    else:
-        fits = Q(custom_field="", parties__number=call.from_number)
-    return (
-        Allocation.objects.filter(virtual_number__in=numbers, created_at__lte=started)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gte=started))
-        .filter(Q(deleted_at__isnull=True) | Q(deleted_at__gte=started))
-        .filter(fits)
-        .distinct()
+        return None
+    started = call.start_time or call.first_seen_at
+    caller_is_party = Exists(
+        Party.objects.filter(allocation=OuterRef("pk"), number=call.from_number or None)
     )
+    same_custom_field = Q(custom_field=call.custom_field)
+    return _LinkingRule(
+        numbers=numbers,
+        in_lifetime=(
+            Q(created_at__lte=started)
+            & (Q(expires_at__isnull=True) | Q(expires_at__gte=started))
+            & (Q(deleted_at__isnull=True) | Q(deleted_at__gte=started))
+        ),
+        same_custom_field=same_custom_field,
+        caller_is_party=caller_is_party,
+        # The call carries the custom_field of the allocation it went through; where neither
+        # has one, the caller must be one of the allocation's parties.
+        fits=same_custom_field if call.custom_field else Q(custom_field="") & Q(caller_is_party),
+    )
+
+
+def allocation_list_possible_for_call(*, call: Call) -> QuerySet[Allocation]:
+    """Allocations a call may have gone through: its virtual number is the call's To (or From)
+    and its lifetime (created to expiry or deletion) contains the call's start. Those a person
+    may link the call to."""
+    rule = _linking_rule(call)
+    if rule is None:
+        return Allocation.objects.none()
+    return Allocation.objects.filter(virtual_number__in=rule.numbers).filter(rule.in_lifetime)
+
+
+def allocation_candidates_for_call(*, call: Call) -> QuerySet[Allocation]:
+    """The possible allocations the linking rule accepts for a call without a GreenPin ID:
+    its custom_field equals the call's CustomField; where both are empty, the caller must be
+    one of its parties. The call is linked only when exactly one fits."""
+    rule = _linking_rule(call)
+    if rule is None:
+        return Allocation.objects.none()
+    return allocation_list_possible_for_call(call=call).filter(rule.fits)
+
+
+class LinkReason:
+    """Why an allocation did or did not take a call, one code each; the page says it in words."""
+
+    FITS = "fits"  # the rule accepts it, and it alone
+    SEVERAL_FIT = "several_fit"  # the rule accepts it and others: it never guesses
+    OUTSIDE_LIFETIME = "outside_lifetime"
+    CUSTOM_FIELD_DIFFERS = "custom_field_differs"
+    CALLER_NOT_A_PARTY = "caller_not_a_party"
+
+
+@dataclass(frozen=True)
+class LinkCandidate:
+    """An allocation on the call's virtual number near its start, and why it did or did not
+    take the call. `possible`: its lifetime contains the call's start (a person may link the
+    call to it)."""
+
+    allocation: Allocation
+    possible: bool
+    reasons: tuple[str, ...]
+    # Whatever the rule needed: a person deciding by hand wants to know.
+    caller_is_party: bool = False
+
+
+# Allocations on the number that ended before, or began after, the call's start are listed too,
+# a few of the nearest, so "outside its lifetime" can be seen, not guessed.
+NEARBY = timedelta(hours=12)
+NEARBY_LIMIT = 5
+POSSIBLE_LIMIT = 50
+
+
+def call_link_candidates(*, call: Call) -> list[LinkCandidate]:
+    """The allocations an unlinked call may belong to, each with why the linking rule did or
+    did not link it: those whose lifetime contains the call's start first (up to
+    POSSIBLE_LIMIT), then the nearest others on its number. Two queries and the parties."""
+    rule = _linking_rule(call)
+    if rule is None:
+        return []
+    started = call.start_time or call.first_seen_at
+    judged = (
+        Allocation.objects.filter(virtual_number__in=rule.numbers)
+        .annotate(
+            in_lifetime=ExpressionWrapper(rule.in_lifetime, output_field=BooleanField()),
+            same_custom_field=ExpressionWrapper(
+                rule.same_custom_field, output_field=BooleanField()
+            ),
+            caller_is_party=rule.caller_is_party,
+            fits=ExpressionWrapper(rule.fits, output_field=BooleanField()),
+        )
+        .prefetch_related("parties")
+    )
+    possible = list(judged.filter(rule.in_lifetime).order_by("-created_at", "id")[:POSSIBLE_LIMIT])
+    nearby = list(
+        judged.exclude(pk__in=[allocation.pk for allocation in possible])
+        .filter(created_at__gte=started - NEARBY, created_at__lte=started + NEARBY)
+        # Implied by the creation time, and what the (virtual number, expiry) index can use:
+        # a busy number holds a great many allocations.
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gte=started - NEARBY))
+        .order_by("-created_at", "id")[:NEARBY_LIMIT]
+    )
+    fitting = sum(1 for allocation in possible if getattr(allocation, "fits", False))
+    return [
+        LinkCandidate(
+            allocation=allocation,
+            possible=bool(getattr(allocation, "in_lifetime", False)),
+            reasons=_reasons(call, allocation, fitting),
+            caller_is_party=bool(getattr(allocation, "caller_is_party", False)),
+        )
+        for allocation in possible + nearby
+    ]
+
+
+def _reasons(call: Call, allocation: Allocation, fitting: int) -> tuple[str, ...]:
+    # Read from the annotations of the rule's own conditions, never worked out a second time.
+    judged = {
+        name: bool(getattr(allocation, name))
+        for name in ("in_lifetime", "fits", "same_custom_field", "caller_is_party")
+    }
+    if judged["in_lifetime"] and judged["fits"]:
+        return (LinkReason.SEVERAL_FIT if fitting > 1 else LinkReason.FITS,)
+    reasons = []
+    if not judged["in_lifetime"]:
+        reasons.append(LinkReason.OUTSIDE_LIFETIME)
+    if call.custom_field or allocation.custom_field:
+        if not judged["same_custom_field"]:
+            reasons.append(LinkReason.CUSTOM_FIELD_DIFFERS)
+    elif not judged["caller_is_party"]:
+        reasons.append(LinkReason.CALLER_NOT_A_PARTY)
+    return tuple(reasons)
 
 
 def call_list_to_relink(*, limit: int = 500) -> QuerySet[Call]:
@@ -107,7 +239,9 @@ def call_list_for_allocation(*, allocation: Allocation) -> QuerySet[Call]:
 
 def call_get_for_page(*, sid: str) -> Call | None:
     """One call with its allocation; None when it is not mirrored."""
-    return Call.objects.select_related("allocation").filter(sid=sid).first()
+    if "\x00" in sid:
+        return None  # no stored SID holds one, and PostgreSQL text refuses it
+    return Call.objects.select_related("allocation", "linked_by").filter(sid=sid).first()
 
 
 def call_event_list_for_call(*, call: Call) -> QuerySet[CallEvent]:
@@ -320,3 +454,96 @@ def _median(values: QuerySet) -> int | None:
         return None
     middle = values[(count - 1) // 2]
     return max(0, int(middle))
+
+
+# --- recordings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordingState:
+    """What the page says about a call's recording, and whether to offer a player.
+
+    `kind`: `playable`; `refused` (the settings refuse its URL; `refusal` says why, nothing is
+    fetched); `not_found` or `exotel_error` (the last fetch failed, at `checked_at`, `detail`
+    says how; a player is still offered, to try again); `pending` (an answered call whose
+    recording Exotel has not sent yet, looked for `until`); `none_sent` (none came by
+    `until`); `unanswered`; `in_progress`.
+    """
+
+    kind: str
+    offer_player: bool
+    checked_at: datetime | None = None
+    detail: str = ""
+    until: datetime | None = None
+    refusal: str = ""
+
+
+def call_recording_state(*, call: Call, now: datetime | None = None) -> RecordingState:
+    """The state of `call`'s recording as the page shows it. A refusal is judged against the
+    settings as they are now, so allowing a folder takes effect at once."""
+    if call.recording_url:
+        refusal = recordings.recording_refusal(call.recording_url)
+        if refusal:
+            return RecordingState(
+                "refused", offer_player=False, checked_at=call.recording_checked_at, refusal=refusal
+            )
+        if call.recording_error in (RecordingProblem.NOT_FOUND, RecordingProblem.EXOTEL_ERROR):
+            return RecordingState(
+                call.recording_error,
+                offer_player=True,
+                checked_at=call.recording_checked_at,
+                detail=call.recording_error_detail,
+            )
+        return RecordingState("playable", offer_player=True)
+    if not call.is_terminal:
+        return RecordingState("in_progress", offer_player=False)
+    if call.status != "completed":
+        return RecordingState("unanswered", offer_player=False)
+    deadline = call.recording_deadline
+    kind = "pending" if (now or timezone.now()) < deadline else "none_sent"
+    return RecordingState(kind, offer_player=False, until=deadline)
+
+
+@dataclass(frozen=True)
+class RefusedRecordings:
+    """Calls whose recording URL the settings refuse, in one folder; `setting` is the one to
+    change to allow them ("" when the URL is not one to allow at all)."""
+
+    folder: str
+    calls: int
+    last_checked_at: datetime | None
+    example_sid: str
+    setting: str
+
+
+def call_recording_refusals(*, limit: int = 10) -> list[RefusedRecordings]:
+    """The folders of refused recordings, most calls first, as the settings stand now: a
+    folder allowed since the calls were marked is left out (each call is cleared when it is
+    next pulled or played). One grouped query on a partial index."""
+    rows = (
+        Call.objects.filter(recording_error=RecordingProblem.REFUSED)
+        .values("recording_error_detail")
+        .annotate(calls=Count("*"), last=Max("recording_checked_at"), example=Max("sid"))
+        .order_by("-calls", "recording_error_detail")[:limit]
+    )
+    settings_for = {
+        recordings.REFUSED_ORIGIN: "RECORDING_ALLOWED_ORIGINS",
+        recordings.REFUSED_FOLDER: "RECORDING_ALLOWED_PATH_PREFIXES",
+        recordings.REFUSED_URL: "",
+    }
+    refused = []
+    for row in rows:
+        folder = row["recording_error_detail"]
+        # The folder with a file name in it stands for every recording stored there.
+        refusal = recordings.recording_refusal(folder + "recording")
+        if refusal:
+            refused.append(
+                RefusedRecordings(
+                    folder=folder,
+                    calls=row["calls"],
+                    last_checked_at=row["last"],
+                    example_sid=row["example"],
+                    setting=settings_for[refusal],
+                )
+            )
+    return refused

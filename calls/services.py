@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from allocations.models import Allocation
 from allocations.services import allocation_track_and_refresh
-from exotel import call_api, errors
+from exotel import call_api, errors, recordings
 from exotel.call_api import CallRecord
 from exotel.call_statuses import STATUS_RANK, TERMINAL_STATUSES
 from exotel.coordination import coordinator, hour_counter_add, rows_claim, rows_release
@@ -28,8 +28,12 @@ from exotel.http import backoff_delay, call_with_retries
 from exotel.request_guard import DEPLOYMENT_WIDE, exotel_request
 
 from .events import ParsedEvent, parse_event
-from .models import Call, CallEvent, LinkState
-from .selectors import allocation_candidates_for_call, call_list_to_relink
+from .models import Call, CallEvent, LinkState, RecordingProblem
+from .selectors import (
+    allocation_candidates_for_call,
+    allocation_list_possible_for_call,
+    call_list_to_relink,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +94,7 @@ def call_event_apply(*, event: CallEvent) -> Call | None:
     elif not call.is_complete_for_pull and call.next_pull_at is None:
         # Mid-call: the pass pulls it (in bulk with others) once the call has had time to end.
         call.next_pull_at = now + timedelta(seconds=PULL_BACKOFF_START)
+    _note_recording_refusal(call, now)
     call.save()
     _link(call)
     event.call = call
@@ -136,6 +141,7 @@ def call_apply_record(*, record: CallRecord) -> Call:
     call.last_sync_error = ""
     call.pull_attempts = 0 if call.is_complete_for_pull else call.pull_attempts + 1
     call.next_pull_at = _next_pull(call, now)
+    _note_recording_refusal(call, now)
     call.save()
     _link(call)
     # After commit: the counter's row lock must not be held for the rest of this transaction.
@@ -253,14 +259,104 @@ def allocation_backfill_calls(*, allocation: Allocation) -> int:
     return applied
 
 
+# --- recordings ----------------------------------------------------------------------------
+
+
+def call_recording_record_fetch(
+    *, call: Call, problem: str = "", error: errors.ExotelError | None = None
+) -> None:
+    """Note how the last fetch of the call's recording went: `problem` (a RecordingProblem)
+    with the `error` that caused it, or "" for a fetch that served it, which clears the last
+    failure. A success with nothing to clear writes nothing (players fetch many ranges)."""
+    if not problem and not call.recording_error:
+        return
+    if problem == RecordingProblem.REFUSED:
+        detail = recordings.recording_folder(call.recording_url)
+    elif error is not None:
+        detail = _fetch_failure_words(error)
+    else:
+        detail = ""
+    call.recording_error, call.recording_error_detail = problem, detail[:300]
+    call.recording_checked_at = timezone.now()
+    Call.objects.filter(pk=call.pk).update(
+        recording_error=call.recording_error,
+        recording_error_detail=call.recording_error_detail,
+        recording_checked_at=call.recording_checked_at,
+    )
+
+
+def _fetch_failure_words(error: errors.ExotelError) -> str:
+    # Exotel's own message is S3's XML or a proxy's page: the status says enough, and nothing
+    # from the answer's body reaches a page.
+    if isinstance(error, errors.Timeout):
+        return "no answer in time"
+    if isinstance(error, errors.ConnectionFailed):
+        return "could not connect"
+    if error.status:
+        return f"HTTP {error.status}"
+    return error.kind.replace("_", " ")
+
+
+def _note_recording_refusal(call: Call, now: datetime) -> None:
+    """Mark a recording URL the settings refuse as soon as it arrives, so /health/ shows it
+    before anyone presses play; a refusal the settings no longer make is cleared."""
+    refused = bool(call.recording_url) and not recordings.recording_origin_allowed(
+        call.recording_url
+    )
+    if refused and call.recording_error != RecordingProblem.REFUSED:
+        call.recording_error = RecordingProblem.REFUSED
+        call.recording_error_detail = recordings.recording_folder(call.recording_url)
+        call.recording_checked_at = now
+    elif not refused and call.recording_error == RecordingProblem.REFUSED:
+        call.recording_error, call.recording_error_detail = "", ""
+        call.recording_checked_at = now
+
+
 # --- linking -------------------------------------------------------------------------------
 
 
-def call_link_manually(*, call: Call, allocation: Allocation | None) -> Call:
-    """An admin's decision, which automatic linking never overrides."""
+class CallLinkRefused(Exception):
+    """A link by hand that cannot be made; `reason` says which rule refused it."""
+
+    ALREADY_LINKED = "already_linked"
+    NOT_POSSIBLE = "not_possible"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@transaction.atomic
+def call_link(*, call: Call, allocation_id: int, user: Any) -> Call:
+    """Link an unlinked call to one of the allocations it may have gone through (its virtual
+    number, a lifetime containing its start), as `user` decided; the automatic rule never
+    overrides it. Raises CallLinkRefused for a call already linked (also by someone else a
+    moment ago) or an allocation it cannot have gone through. The caller audits it."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.allocation_id is not None:
+        raise CallLinkRefused(
+            CallLinkRefused.ALREADY_LINKED, "This call is already linked to an allocation."
+        )
+    allocation = allocation_list_possible_for_call(call=call).filter(pk=allocation_id).first()
+    if allocation is None:
+        raise CallLinkRefused(
+            CallLinkRefused.NOT_POSSIBLE,
+            "That allocation cannot have taken this call: it is not on the call's virtual "
+            "number, or its lifetime does not contain the call's start.",
+        )
+    call.allocation, call.link_state = allocation, LinkState.MANUAL
+    call.linked_by, call.linked_at = user, timezone.now()
+    call.save(update_fields=["allocation", "link_state", "linked_by", "linked_at"])
+    return call
+
+
+def call_link_manually(*, call: Call, allocation: Allocation | None, user: Any = None) -> Call:
+    """An admin's decision (any allocation, or none to hand the call back to the automatic
+    rule), which automatic linking never overrides."""
     call.allocation = allocation
     call.link_state = LinkState.MANUAL if allocation else LinkState.PENDING
-    call.save(update_fields=["allocation", "link_state"])
+    call.linked_by, call.linked_at = (user, timezone.now()) if allocation else (None, None)
+    call.save(update_fields=["allocation", "link_state", "linked_by", "linked_at"])
     if allocation is None:
         _link(call)
     return call
@@ -379,12 +475,9 @@ def _merge_event(call: Call, event: ParsedEvent) -> None:
 def _next_pull(call: Call, now: datetime) -> datetime | None:
     if call.is_complete_for_pull:
         return None
+    # A terminal call waits only for its recording, until the recording deadline.
     started = call.start_time or call.first_seen_at
-    if call.is_terminal:
-        # Only a recording is still to come: wait for it until the deadline.
-        deadline = (call.end_time or started) + timedelta(seconds=settings.CALL_RECORDING_DEADLINE)
-    else:
-        deadline = started + PULL_GIVE_UP_AFTER
+    deadline = call.recording_deadline if call.is_terminal else started + PULL_GIVE_UP_AFTER
     if now >= deadline:
         return None
     delay = backoff_delay(

@@ -57,5 +57,5 @@ class CallTable(tables.Table):
 
     def render_recording(self, record: Call) -> str:
         return render_to_string(
-            "console/_recording.html", {"call": record, "can_play": self.can_play}
+            "console/includes/recording_player.html", {"call": record, "can_play": self.can_play}
         )

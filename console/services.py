@@ -1,5 +1,6 @@
-"""Writes the console makes on behalf of a person: reveals (audited), preferences, the
-search's throttle and audit, and asking Exotel about an allocation the mirror lacks."""
+"""Writes the console makes on behalf of a person: reveals and links by hand (audited),
+preferences, the search's throttle and audit, and asking Exotel about an allocation the mirror
+lacks."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.db import transaction
 
 from allocations.models import Allocation
 from allocations.services import allocation_track_from_exotel
 from audit.models import AccessLog
 from audit.services import access_log_record, access_log_record_many
+from calls.models import Call
+from calls.services import call_link
 from exotel import errors
 from exotel.coordination import BudgetSpent, coordinator
 from exotel.request_guard import CircuitOpen
@@ -183,3 +187,22 @@ def profile_update(*, user_id: int, session: SessionBase, time_zone: str) -> Pro
     )
     session[TIME_ZONE_SESSION_KEY] = time_zone
     return profile
+
+
+@transaction.atomic
+def call_link_audited(*, call: Call, allocation_id: int, user: Any, ip_address: str | None) -> Call:
+    """Link an unlinked call to one of its possible allocations (`call_link`) and write it to
+    the audit trail, both or neither. The caller has checked the permission."""
+    linked = call_link(call=call, allocation_id=allocation_id, user=user)
+    allocation = linked.allocation
+    assert allocation is not None
+    order = f" (order {allocation.order_id})" if allocation.order_id else ""
+    access_log_record(
+        user=user,
+        ip_address=ip_address,
+        action=AccessLog.Action.LINK_CALL,
+        object_type="call",
+        object_id=linked.sid,
+        detail=f"linked to allocation {allocation.greenpin_id}{order}",
+    )
+    return linked

@@ -12,7 +12,12 @@ from .allocation_views import (
 )
 from .audit_views import AccessLogView
 from .call_list_views import CallExportView, CallListView
-from .call_views import CallDetailView, CallRecordingView
+from .call_views import (
+    CallDetailView,
+    CallLinkView,
+    CallRecordingStatusView,
+    CallRecordingView,
+)
 from .lookup_views import LookupView
 from .track_views import TrackStatusView, TrackView
 from .views import ExportView, ProfileView, SearchView
@@ -39,7 +44,9 @@ allocation_patterns = [
 
 call_patterns = [
     path("<str:sid>/", CallDetailView.as_view(), name="detail"),
+    path("<str:sid>/link/", CallLinkView.as_view(), name="link"),
     path("<str:sid>/recording/", CallRecordingView.as_view(), name="recording"),
+    path("<str:sid>/recording/status/", CallRecordingStatusView.as_view(), name="recording-status"),
 ]
 
 audit_patterns = [path("", AccessLogView.as_view(), name="list")]

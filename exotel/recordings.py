@@ -17,7 +17,8 @@ from . import call_api, errors
 
 
 class RecordingRefused(errors.ExotelError):
-    """The recording URL's origin is not in RECORDING_ALLOWED_ORIGINS: nothing was fetched."""
+    """The recording URL is not a plain URL on an allowed origin and under an allowed folder
+    (RECORDING_ALLOWED_ORIGINS, RECORDING_ALLOWED_PATH_PREFIXES): nothing was fetched."""
 
     kind = "recording_refused"
     permanent = True
@@ -47,10 +48,12 @@ def open_recording(url: str, *, range_header: str | None = None) -> RecordingStr
     checked = recording_request_url(
         url,
         allowed_origins=settings.RECORDING_ALLOWED_ORIGINS,
-        path_prefix=_recording_path_prefix(),
+        path_prefixes=recording_path_prefixes(),
     )
     if checked is None:
-        raise RecordingRefused("recording URL refused: not a plain URL on an allowed origin")
+        raise RecordingRefused(
+            "recording URL refused: not a plain URL in an allowed folder of an allowed origin"
+        )
     headers = {"Range": range_header} if range_header else {}
     response = call_api.send(checked, None, headers=headers, stream=True)
     passed = {
@@ -68,21 +71,37 @@ def open_recording(url: str, *, range_header: str | None = None) -> RecordingStr
 
 
 def recording_origin_allowed(url: str) -> bool:
-    """Whether `url` is one of this account's recordings on an allowed origin."""
-    return (
-        recording_request_url(
-            url,
-            allowed_origins=settings.RECORDING_ALLOWED_ORIGINS,
-            path_prefix=_recording_path_prefix(),
-        )
-        is not None
-    )
+    """Whether `url` is a recording in an allowed folder on an allowed origin."""
+    return recording_refusal(url) == ""
 
 
-def _recording_path_prefix() -> str:
-    # The allowed origins are shared S3 endpoints that host anyone's buckets, so the path must
-    # also be under this account's recordings.
-    return settings.RECORDING_ALLOWED_PATH_PREFIX.format(account_sid=settings.EXOTEL_ACCOUNT_SID)
+def recording_path_prefixes() -> list[str]:
+    """RECORDING_ALLOWED_PATH_PREFIXES with this account filled in, each ending in `/`.
+
+    The allowed origins are shared S3 endpoints that host anyone's buckets, so the path must
+    also be in one of the recording folders. A prefix always ends at a folder boundary:
+    `/exorecordings` must not admit `/exorecordings-of-someone-else/`.
+    """
+    account = settings.EXOTEL_ACCOUNT_SID
+    prefixes = []
+    for prefix in settings.RECORDING_ALLOWED_PATH_PREFIXES:
+        # replace, not format: a stray brace in the setting must not break every page.
+        filled = prefix.strip().replace("{account_sid}", account)
+        if filled.startswith("/"):
+            prefixes.append(filled if filled.endswith("/") else filled + "/")
+    return prefixes
+
+
+def recording_folder(url: str) -> str:
+    """Where a recording URL points, without its file name: `scheme://host[:port]/folder/`,
+    to tell an operator which origin or folder to allow. Text that is not a plain URL is
+    described, never echoed."""
+    plain = _PLAIN_URL.fullmatch(url) if isinstance(url, str) else None
+    if plain is None:
+        return "not a plain scheme://host/path URL"
+    folder = plain["path"].rsplit("/", 1)[0] + "/"
+    port = f":{plain['port']}" if plain["port"] else ""
+    return f"{plain['scheme']}://{plain['host'].lower()}{port}{folder}"[:300]
 
 
 # A plain `scheme://host[:port]/path`: no userinfo, query, fragment, backslash, whitespace,
@@ -101,36 +120,58 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def recording_request_url(
-    url: str, *, allowed_origins: Iterable[str], path_prefix: str
+    url: str, *, allowed_origins: Iterable[str], path_prefixes: Iterable[str]
 ) -> str | None:
     """The URL to request for the recording at `url`, rebuilt from validated parts, or None.
 
     None unless `url` is a plain `scheme://host[:port]/path` whose origin is one of
-    `allowed_origins` and whose path is under `path_prefix`, with no dot segment in any
-    spelling. The parts come from urllib3's parser, the one that sends the request.
+    `allowed_origins` and whose path is under one of `path_prefixes`, with no dot segment in
+    any spelling. The parts come from urllib3's parser, the one that sends the request.
     """
+    return _checked(url, allowed_origins=allowed_origins, path_prefixes=path_prefixes)[0]
+
+
+# Why a recording URL is refused: what an operator would have to change, if anything.
+REFUSED_URL = "url"  # not a plain URL, or one that climbs out of its folder: nothing to allow
+REFUSED_ORIGIN = "origin"  # its origin is not in RECORDING_ALLOWED_ORIGINS
+REFUSED_FOLDER = "folder"  # its folder is not under RECORDING_ALLOWED_PATH_PREFIXES
+
+
+def recording_refusal(url: str) -> str:
+    """Why the settings refuse to fetch `url` (REFUSED_URL, _ORIGIN or _FOLDER), or "" when
+    they allow it."""
+    return _checked(
+        url,
+        allowed_origins=settings.RECORDING_ALLOWED_ORIGINS,
+        path_prefixes=recording_path_prefixes(),
+    )[1]
+
+
+def _checked(
+    url: str, *, allowed_origins: Iterable[str], path_prefixes: Iterable[str]
+) -> tuple[str | None, str]:
     plain = _PLAIN_URL.fullmatch(url) if isinstance(url, str) else None
     if plain is None or _HOSTILE_ESCAPE.search(url):
-        return None
+        return None, REFUSED_URL
     try:
         parts = parse_url(url)
     except LocationParseError:
-        return None
+        return None, REFUSED_URL
     if parts.auth or parts.query is not None or parts.fragment is not None:
-        return None
+        return None, REFUSED_URL
     # The sending parser must read exactly what was checked (it also drops dot segments,
     # which is why they are looked for in the text, before it parses).
     scheme, host, path = plain["scheme"], plain["host"].lower(), plain["path"]
     if (parts.scheme, (parts.host or "").lower(), parts.path) != (scheme, host, path):
-        return None
+        return None, REFUSED_URL
+    if any(segment in ("", ".", "..") for segment in path.split("/")[1:]):
+        return None, REFUSED_URL
     origin = _normal_origin(scheme, host, parts.port)
     if origin not in {_allowed_origin(allowed) for allowed in allowed_origins}:
-        return None
-    if any(segment in ("", ".", "..") for segment in path.split("/")[1:]):
-        return None
-    if not path.startswith(path_prefix):
-        return None
-    return origin + path
+        return None, REFUSED_ORIGIN
+    if not any(prefix and path.startswith(prefix) for prefix in path_prefixes):
+        return None, REFUSED_FOLDER
+    return origin + path, ""
 
 
 def _normal_origin(scheme: str, host: str, port: int | None) -> str:

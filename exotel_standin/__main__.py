@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from .demo import run_traffic, seed_demo, seed_showcase
+from .demo import run_traffic, seed_demo, seed_recording_and_linking_cases, seed_showcase
 from .server import StandIn
 
 
@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     traffic = None
     if args.demo:
         ids = seed_demo(standin) + seed_showcase(standin)
+        ids += seed_recording_and_linking_cases(standin)
         print(f"seeded {len(ids)} demo allocations", flush=True)
         if args.demo_ids_file:
             write_atomically(args.demo_ids_file, "".join(f"{gid}\n" for gid in ids))

@@ -458,6 +458,7 @@ def recording(
         available = (
             call is not None
             and path_account == account_sid
+            and not call.recording_lost
             and call.recording_available(time.monotonic())
         )
         seconds = min(call.duration, RECORDING_SECONDS_CAP) if call else 0

@@ -260,6 +260,90 @@ def seed_showcase(standin: StandIn, now: datetime | None = None) -> list[str]:
     return ids
 
 
+# Numbers of their own, so these orders meet no other allocation's calls.
+RECORDINGS_VN = "+914000000017"
+LINKING_VN = "+914000000018"
+
+
+def seed_recording_and_linking_cases(standin: StandIn, now: datetime | None = None) -> list[str]:
+    """Orders whose recordings and links show each state the console explains:
+
+    - 100005: a recording at the `exorecordings` address of the Call API's example, which plays;
+    - 100006: a recording whose address Exotel answers 404 for;
+    - 100007: a recording kept on an origin the demo does not allow (refused by the settings);
+    - 100008 and 100009: two live orders on one number, and a call from 100008's customer that
+      Exotel sent without its custom field, so the rule links it to neither: an unmatched call
+      with two candidates, for a supervisor to link.
+    Returns their greenpin_ids."""
+    now = now or now_utc()
+    agent, ids = "+919811100003", []
+    recorded = [
+        # order, customer, minutes ago, talk seconds, where the recording is
+        ("100005", "+918811100005", 70, 212, "exorecordings"),
+        ("100006", "+918811100006", 55, 95, "lost"),
+        ("100007", "+918811100007", 40, 48, "elsewhere"),
+    ]
+    for order, customer, ago, seconds, where in recorded:
+        greenpin_id, sid = f"gp_demo{order}", f"demo{order}call0"
+        created = now - timedelta(minutes=ago)
+        standin.add_allocation(
+            greenpin_id=greenpin_id,
+            virtual_number=RECORDINGS_VN,
+            pin=order[-4:],
+            from_=[agent],
+            to=[customer],
+            created_at=created,
+            expires_at=created + timedelta(hours=2),
+            call_count=1,
+            custom_field=f"order_id={order}",
+        )
+        standin.add_call(
+            sid=sid,
+            from_=agent,
+            to=RECORDINGS_VN,
+            status="completed",
+            start_time=created + timedelta(minutes=4),
+            duration=seconds,
+            custom_field=f"order_id={order}",
+            greenpin_id=greenpin_id,
+            recording_at={
+                "exorecordings": "exorecordings",
+                "lost": "exotelrecordings",
+                # Exotel's real bucket, an origin the demo's settings do not list
+                "elsewhere": "https://s3-ap-southeast-1.amazonaws.com/exotelrecordings/"
+                f"{standin.account_sid}/{sid}.mp3",
+            }[where],
+            recording_lost=where == "lost",
+        )
+        ids.append(greenpin_id)
+    customers = {"100008": "+918811100008", "100009": "+918811100009"}
+    for order, customer in customers.items():
+        created = now - timedelta(minutes=35)
+        standin.add_allocation(
+            greenpin_id=f"gp_demo{order}",
+            virtual_number=LINKING_VN,
+            pin=order[-4:],
+            from_=[agent],
+            to=[customer],
+            created_at=created,
+            expires_at=created + timedelta(hours=2),
+            # Exotel counts the unmatched call on the order it went through.
+            call_count=1 if order == "100008" else 0,
+            custom_field=f"order_id={order}",
+        )
+        ids.append(f"gp_demo{order}")
+    standin.add_call(
+        sid="demo100008unmatched",
+        from_=customers["100008"],
+        to=LINKING_VN,
+        status="completed",
+        start_time=now - timedelta(minutes=15),
+        duration=40,
+        custom_field=None,
+    )
+    return ids
+
+
 def _active(standin: StandIn) -> list[tuple[str, bool]]:
     now = now_utc()
     with standin.state.lock:

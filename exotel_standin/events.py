@@ -67,7 +67,9 @@ def voice_events(
             event["EndTime"] = ist_plain(end)
             event["ConversationDuration"] = talk
             if available:
-                event["RecordingUrl"] = recording_url(base_url, account_sid, call.sid)
+                event["RecordingUrl"] = recording_url(
+                    base_url, account_sid, call.sid, call.recording_at
+                )
         events.append(event)
     return events
 
@@ -89,7 +91,11 @@ def greenpin_events(
         else:
             call_type = "call-attempt"
             dial_status = {"answered": "in-progress"}.get(stage, stage)
-        url = recording_url(base_url, account_sid, call.sid) if final and available else "null"
+        url = (
+            recording_url(base_url, account_sid, call.sid, call.recording_at)
+            if final and available
+            else "null"
+        )
         events.append(
             {
                 "transaction_id": order_reference(call.custom_field),

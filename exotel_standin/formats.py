@@ -198,9 +198,18 @@ def price(call: Call) -> str:
     return f"{max(1, math.ceil(call.duration / 60)) * 0.60:.2f}"
 
 
-def recording_url(base_url: str, account_sid: str, sid: str) -> str:
-    """Where the stand-in serves a call's recording."""
-    return f"{base_url}/exotelrecordings/{account_sid}/{sid}.wav"
+# Where a call's RecordingUrl points: one of the stand-in's two buckets (Exotel's own, and the
+# one the Call API's documented example names), or any other URL as given.
+RECORDING_BUCKETS = ("exotelrecordings", "exorecordings")
+
+
+def recording_url(
+    base_url: str, account_sid: str, sid: str, where: str = "exotelrecordings"
+) -> str:
+    """Where the stand-in says a call's recording is (`where`: a bucket it serves, or a URL)."""
+    if where not in RECORDING_BUCKETS:
+        return where
+    return f"{base_url}/{where}/{account_sid}/{sid}.wav"
 
 
 LEG_STATUSES = {
@@ -237,7 +246,7 @@ def call_json(
         "CallerName": None,
         "Uri": f"/v1/Accounts/{account_sid}/Calls/{call.sid}.json",
         "RecordingUrl": (
-            recording_url(base_url, account_sid, call.sid)
+            recording_url(base_url, account_sid, call.sid, call.recording_at)
             if call.recording_available(mono)
             else None
         ),

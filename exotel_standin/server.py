@@ -72,7 +72,7 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, str], str]] = [
         "calls",
     ),
     (
-        re.compile(r"/exotelrecordings/(?P<account>[^/]+)/(?P<sid>[^/]+)\.wav"),
+        re.compile(r"/(?:exotelrecordings|exorecordings)/(?P<account>[^/]+)/(?P<sid>[^/]+)\.wav"),
         {"GET": "recording", "HEAD": "recording"},
         "recording",
     ),
@@ -287,9 +287,13 @@ class StandIn:
         recording: bool = True,
         *,
         from_format: str = "auto",
+        recording_at: str = "exotelrecordings",
+        recording_lost: bool = False,
     ) -> dict[str, Any]:
         """Store a Call Details record; returns its `Call` object as the API shows it now.
-        `from_format` auto|e164|national: how `From` is shown (auto: national for ~half)."""
+        `from_format` auto|e164|national: how `From` is shown (auto: national for ~half).
+        `recording_at`: the bucket its RecordingUrl names (`exotelrecordings`, `exorecordings`)
+        or a URL elsewhere; `recording_lost`: that URL answers 404."""
         with self.state.lock:
             call = self.state.add_call(
                 sid=sid,
@@ -304,6 +308,8 @@ class StandIn:
                 recording_delay=recording_delay,
                 recording=recording,
                 from_format=from_format,
+                recording_at=recording_at,
+                recording_lost=recording_lost,
             )
             return call_json(call, self.account_sid, self.url, time.monotonic(), False)
 

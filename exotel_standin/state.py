@@ -81,6 +81,10 @@ class Call:
     recording_delay: float = 0.0
     recording: bool = True
     from_format: str = "auto"
+    # Where RecordingUrl points (formats.recording_url), and whether the file is missing there
+    # (a 404 for a URL Exotel gave, as for a recording past its retention).
+    recording_at: str = "exotelrecordings"
+    recording_lost: bool = False
 
     def is_complete(self, mono: float) -> bool:
         """Whether EndTime/Duration/Price and the final status are visible yet."""
@@ -350,6 +354,8 @@ class State:
         recording_delay: float,
         recording: bool,
         from_format: str = "auto",
+        recording_at: str = "exotelrecordings",
+        recording_lost: bool = False,
     ) -> Call:
         """Store a Call Details record. Raises ValueError."""
         if status not in CALL_STATUSES:
@@ -376,6 +382,8 @@ class State:
                 recording_delay=float(recording_delay),
                 recording=bool(recording),
                 from_format=from_format,
+                recording_at=str(recording_at),
+                recording_lost=bool(recording_lost),
             )
             self.calls[call_sid] = call
             return call

@@ -7,6 +7,7 @@ PRODUCTION=true and must then provide SECRET_KEY and ALLOWED_HOSTS.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -246,9 +247,17 @@ RECORDING_ALLOWED_ORIGINS = env.list(
         "https://s3-ap-south-1.amazonaws.com",
     ],
 )
-# Recordings are fetched only from this account's folder on those origins.
-RECORDING_ALLOWED_PATH_PREFIX = env(
-    "RECORDING_ALLOWED_PATH_PREFIX", default="/exotelrecordings/{account_sid}/"
+# ... and only from these folders on them ({account_sid} is filled in): Exotel's
+# `exotelrecordings` bucket under this account, and the `exorecordings` bucket that the Call
+# API's documented example names (https://s3.ap-south-1.amazonaws.com/exorecordings/...).
+if "RECORDING_ALLOWED_PATH_PREFIX" in env.ENVIRON:
+    # A renamed setting left in place would otherwise be ignored without a word.
+    raise ImproperlyConfigured(
+        "RECORDING_ALLOWED_PATH_PREFIX is now RECORDING_ALLOWED_PATH_PREFIXES, a comma list"
+    )
+RECORDING_ALLOWED_PATH_PREFIXES = env.list(
+    "RECORDING_ALLOWED_PATH_PREFIXES",
+    default=["/exotelrecordings/{account_sid}/", "/exorecordings/"],
 )
 ORDER_ID_KEY = env("ORDER_ID_KEY", default="order_id")
 PHONE_REGION = env("PHONE_REGION", default="IN")

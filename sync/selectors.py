@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from allocations.models import Allocation, AllocationStatus
 from calls.models import UNMATCHED_STATES, Call, CallEvent
+from calls.selectors import RefusedRecordings, call_recording_refusals
 from calls.services import auto_track_counts
 from exotel.coordination import hour_counter_read
 from exotel.models import ProviderError, ProviderState
@@ -35,6 +36,8 @@ class Health:
     auto_tracked: int = 0
     auto_track_held_back: int = 0
     auto_track_cap: int = 0
+    # Recordings the settings refuse to fetch, by folder, with the setting that would allow them
+    refused_recordings: list[RefusedRecordings] = field(default_factory=list)
 
     @property
     def has_alert(self) -> bool:
@@ -66,6 +69,7 @@ def health_snapshot() -> Health:
         ],
         providers=list(ProviderState.objects.order_by("api")),
         checked_at=now,
+        refused_recordings=call_recording_refusals(),
     )
 
 

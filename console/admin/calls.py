@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 
+from allocations.models import Allocation
+from audit.models import AccessLog
+from audit.services import access_log_record
 from calls.models import UNMATCHED_STATES, Call, CallEvent
+from calls.selectors import LinkReason, call_link_candidates
 from calls.services import call_link_manually, call_relink
 
+from ..view_helpers import who
 from .mixins import MaskingAdminMixin, PhoneNumberSearchMixin, pretty_payload
 
 # The provider's private recording URL never reaches a browser; numbers only for those who
@@ -40,6 +46,53 @@ class MatchFilter(admin.SimpleListFilter):
         return queryset
 
 
+REASON_WORDS = {
+    LinkReason.FITS: "fits the rule",
+    LinkReason.SEVERAL_FIT: "fits, as do others",
+    LinkReason.OUTSIDE_LIFETIME: "outside its lifetime",
+    LinkReason.CUSTOM_FIELD_DIFFERS: "custom field differs",
+    LinkReason.CALLER_NOT_A_PARTY: "caller not a party",
+}
+
+
+def _allocation_name(allocation: Allocation) -> str:
+    order = f"order {allocation.order_id} · " if allocation.order_id else ""
+    return f"{order}{allocation.greenpin_id}"
+
+
+def allocation_field_for(call: Call) -> forms.ModelChoiceField:
+    """The call's allocation as a choice among those that could have taken it (its virtual
+    number, live at its start) first, then the nearest others on its number, each named by
+    its order ID and GreenPin ID with what the linking rule made of it."""
+    candidates = call_link_candidates(call=call)
+    possible = [c for c in candidates if c.possible]
+    others = [c for c in candidates if not c.possible]
+    listed = {c.allocation.pk for c in candidates}
+    current = call.allocation if call.allocation_id not in listed else None
+
+    def choice(candidate) -> tuple[int, str]:
+        reasons = ", ".join(REASON_WORDS[reason] for reason in candidate.reasons)
+        return candidate.allocation.pk, f"{_allocation_name(candidate.allocation)} ({reasons})"
+
+    groups: list = [("", "— none: link again by the automatic rule —")]
+    if possible:
+        groups.append(("Could have taken it (its virtual number, live at its start)", []))
+        groups[-1][1].extend(choice(c) for c in possible)
+    other_choices = [choice(c) for c in others]
+    if current is not None:
+        other_choices.insert(0, (current.pk, f"{_allocation_name(current)} (linked now)"))
+    if other_choices:
+        groups.append(("Other allocations", other_choices))
+    field = forms.ModelChoiceField(
+        queryset=Allocation.objects.filter(pk__in=[*listed, call.allocation_id]),
+        required=False,
+        label="Allocation",
+        help_text="Only allocations on the call's virtual number near its start are offered.",
+    )
+    field.choices = groups
+    return field
+
+
 @admin.register(Call)
 class CallAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmin):
     list_display = (
@@ -49,7 +102,7 @@ class CallAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmin):
         "to_number",
         "status",
         "duration",
-        "allocation",
+        "allocation_order",
         "link_state",
     )
     list_filter = (MatchFilter, "link_state", "status")
@@ -57,7 +110,6 @@ class CallAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmin):
     search_fields = ("=sid", "=from_number", "=to_number", "=order_id", "=allocation__greenpin_id")
     phone_search_fields = ("from_number", "to_number")
     number_fields = ("from_number", "to_number", "provider_payload")
-    raw_id_fields = ("allocation",)
     date_hierarchy = "start_time"
     show_full_result_count = False
     actions = ["relink"]
@@ -83,10 +135,28 @@ class CallAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmin):
         "last_synced_at",
         "last_sync_error",
         "link_checked_at",
+        "linked_by",
+        "linked_at",
+        "recording_error",
+        "recording_error_detail",
+        "recording_checked_at",
         "pull_attempts",
         "next_pull_at",
+        # Which process is pulling it right now: the pull's own bookkeeping.
+        "pull_claim",
+        "pull_claimed_until",
     )
     exclude = ("recording_url", "raw_payload")
+
+    @admin.display(description="allocation", ordering="allocation__order_id")
+    def allocation_order(self, obj: Call) -> str:
+        return _allocation_name(obj.allocation) if obj.allocation else "—"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None and "allocation" in form.base_fields:
+            form.base_fields["allocation"] = allocation_field_for(obj)
+        return form
 
     @admin.display(description="Call API payload")
     def provider_payload(self, obj: Call) -> str:
@@ -101,7 +171,19 @@ class CallAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if "allocation" in form.changed_data:
-            call_link_manually(call=obj, allocation=form.cleaned_data["allocation"])
+            allocation = form.cleaned_data["allocation"]
+            call_link_manually(call=obj, allocation=allocation, user=request.user)
+            access_log_record(
+                **who(request),
+                action=AccessLog.Action.LINK_CALL,
+                object_type="call",
+                object_id=obj.sid,
+                detail=(
+                    f"linked to allocation {_allocation_name(allocation)} in admin"
+                    if allocation
+                    else "unlinked in admin, for the automatic rule to link again"
+                ),
+            )
 
     @admin.action(description="Link again by the automatic rule")
     def relink(self, request, queryset):

@@ -10,6 +10,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince, timeuntil
 
+from calls.models import Call
+from calls.selectors import RecordingState, call_recording_state
 from console.masking import mask_phone, mask_pin
 from exotel.phones import format_phone
 
@@ -84,3 +86,9 @@ def duration(seconds: int | None) -> str:
 @register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key, "") if mapping else ""
+
+
+@register.simple_tag
+def recording_state(call: Call) -> RecordingState:
+    """What to say about `call`'s recording (`{% recording_state call as recording %}`)."""
+    return call_recording_state(call=call)

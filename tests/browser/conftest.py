@@ -97,6 +97,7 @@ def user_in(django_user_model):
     migration = import_module("console.migrations.0002_support_groups")
     added = import_module("console.migrations.0004_supervisors_export_calls")
     added_track = import_module("console.migrations.0006_supervisors_track_allocations")
+    linking = import_module("console.migrations.0007_supervisors_link_call")
 
     def create(username: str, group: str, **extra):
         wanted = {
@@ -105,6 +106,7 @@ def user_in(django_user_model):
                 *migration.SUPERVISOR,
                 *added.SUPERVISOR_ADDED,
                 *added_track.SUPERVISOR_ADDED,
+                *linking.SUPERVISOR_ADDED,
             ],
         }[group]
         group_row, created = Group.objects.get_or_create(name=group)

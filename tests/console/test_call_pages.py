@@ -98,7 +98,7 @@ def test_a_recording_not_yet_available_says_so(player):
     allocation = AllocationFactory(greenpin_id="gp_2")
     CallFactory(allocation=allocation, recording_url="", status="completed")
     page = player.get(reverse("allocations:detail", args=["gp_2"])).content.decode()
-    assert "recording not available yet" in page
+    assert "No recording yet: Exotel adds it a few minutes after the call." in page
 
 
 def test_the_recording_plays_whole_and_by_range(player, recorded_call):

@@ -141,7 +141,7 @@ def test_a_row_says_who_called_whom_masked_the_outcome_and_the_order(
     assert A_NUMBER not in page
     assert "+91 99000 12345" not in page
     assert "rang, nobody answered" in page
-    assert "no recording (not answered)" in page
+    assert "No recording: the call was not answered." in page
     assert '<a href="/allocations/gp_list/">777</a>' in page
     assert "25 s" in page  # it rang 25 s
 
@@ -151,7 +151,7 @@ def test_an_unlinked_call_has_no_labels_and_says_unmatched(supervisor_client):
     page = supervisor_client.get("/calls/").content.decode()
     assert "+91 99XXX XX345" in page
     assert "unmatched" in page
-    assert "call in progress" in page
+    assert "No recording yet: the call is in progress." in page
 
 
 def test_the_count_stops_at_a_thousand(supervisor_client):

@@ -51,6 +51,9 @@ MATRIX = [
     ("get", "/allocations/gp_1/freshness/", [302, 403, 200, 200]),
     ("get", "/calls/c1/", [302, 403, 200, 200]),
     ("get", "/calls/c1/recording/", [302, 403, 200, 200]),
+    ("get", "/calls/c1/recording/status/", [302, 403, 200, 200]),
+    # c1 is linked already: a supervisor may link calls, but not this one again.
+    ("post", "/calls/c1/link/", [302, 403, 403, 400]),
     ("post", "/allocations/gp_1/reveal/pin/", [302, 403, 302, 302]),
     ("post", "/allocations/gp_1/reveal/numbers/", [302, 403, 403, 302]),
     ("post", "/allocations/gp_1/refresh/", [302, 403, 403, 302]),

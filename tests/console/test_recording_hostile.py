@@ -188,7 +188,7 @@ def test_genuine_recording_urls_are_rebuilt_from_their_parts(url, expected):
     allowed = ["https://S3-ap-southeast-1.amazonaws.com/"]
     assert (
         recordings.recording_request_url(
-            url, allowed_origins=allowed, path_prefix="/exotelrecordings/ACtest/"
+            url, allowed_origins=allowed, path_prefixes=["/exotelrecordings/ACtest/"]
         )
         == expected
     )

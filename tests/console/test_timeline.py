@@ -48,4 +48,4 @@ def test_the_allocation_page_tells_the_order_as_one_timeline(staff_client):
     )
     assert created < first < second < expired
     assert "1 event from Exotel" in timeline
-    assert "no recording (not answered)" in timeline
+    assert "No recording: the call was not answered." in timeline

@@ -155,8 +155,8 @@ def test_cli_demo(tmp_path: Path) -> None:
             time.sleep(0.05)
         ids = ids_file.read_text().split()
         # The seeded day and the orders showing each kind of case summary.
-        assert len(ids) == 300 + 4
-        assert ids[-4:] == [f"gp_demo10000{n}" for n in range(1, 5)]
+        assert len(ids) == 300 + 4 + 5
+        assert ids[-9:] == [f"gp_demo10000{n}" for n in range(1, 10)]
         r = requests.get(f"{base}/v1/tenants/ACdemo/greenpin/{ids[0]}", auth=("ACdemo", "xb-env"))
         assert r.status_code == 200
         proc.send_signal(signal.SIGTERM)
