@@ -407,6 +407,11 @@ def wait_for_request_slot(*, max_wait: float | None = None, sleep=None) -> None:
         waited += wait
 
 
+def request_spacing() -> float:
+    """Seconds between two requests at the budget's full rate."""
+    return _window_ms() / 1000 / _limit()
+
+
 def requests_available(*, within: float) -> int:
     """How many requests the budget can serve from now until `within` seconds from now: the
     slots free by then, and never more than the limit's rate over `within`, so work handed

@@ -37,7 +37,7 @@ from calls.services import (
     calls_relink_unmatched,
 )
 from exotel.call_api import BULK_LIMIT
-from exotel.coordination import lease, requests_available
+from exotel.coordination import lease, request_spacing, requests_available
 from exotel.errors import ExotelError
 from exotel.request_guard import DEPLOYMENT_WIDE
 
@@ -163,8 +163,14 @@ class _Allowance:
 def _dispatch_allocations(report: PassReport, allowance: _Allowance) -> None:
     from allocations.tasks import refresh_allocations
 
-    for batch in _claim_due_allocations(limit=allowance.left):
-        transaction.on_commit(partial(refresh_allocations.delay, batch), robust=True)
+    # Each batch starts when the budget's rate reaches it, so a pass's requests are spread
+    # over the time to the next pass. Sent in one burst, they would free their slots in one
+    # burst a window later, and the budget would go in bursts with idle time between.
+    spacing = ALLOCATIONS_PER_TASK * request_spacing()
+    for position, batch in enumerate(_claim_due_allocations(limit=allowance.left)):
+        countdown = round(position * spacing, 1) or None
+        send = partial(refresh_allocations.apply_async, (batch,), countdown=countdown)
+        transaction.on_commit(send, robust=True)
         report.dispatched += len(batch)
         allowance.take(len(batch))  # one request each
 

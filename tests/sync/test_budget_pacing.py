@@ -223,3 +223,19 @@ def test_without_an_enabled_schedule_the_pass_assumes_the_default_interval():
     PeriodicTask.objects.filter(task="sync.tasks.run_sync_pass").update(enabled=False)
 
     assert sync_pass_interval() == DEFAULT_PASS_INTERVAL
+
+
+def test_a_pass_spreads_its_batches_over_the_interval_at_the_budgets_rate(
+    sixty_per_six_seconds, monkeypatch, django_capture_on_commit_callbacks
+):
+    allocation_track(greenpin_ids=[f"gp_due{n:03d}" for n in range(100)])
+    sent = []
+    monkeypatch.setattr(
+        refresh_allocations, "apply_async", lambda args, countdown: sent.append(countdown)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_dispatch(interval=3)
+
+    # 10 a second (60 per 6 s), 10 to a batch: one batch a second, over the 3 s.
+    assert sent == [None, 1.0, 2.0]
