@@ -32,9 +32,15 @@ def test_four_workers_use_the_budget_without_exceeding_it_when_it_binds(standin,
     # What Exotel counts: 10 in any 5 s (the budget keeps 10 per 5.2 s, so network delays
     # never fit an 11th into 5 s as Exotel sees them).
     window, per_window, interval = 5.0, 10, 2.5
-    task = PeriodicTask.objects.get(task="sync.tasks.run_sync_pass")
-    task.interval = IntervalSchedule.objects.create(every=2_500_000, period="microseconds")
-    task.save()
+    # Created here: an earlier test's flush may have removed the migration's schedule.
+    PeriodicTask.objects.update_or_create(
+        task="sync.tasks.run_sync_pass",
+        defaults={
+            "name": "Sync pass: refresh what is due",
+            "enabled": True,
+            "interval": IntervalSchedule.objects.create(every=2_500_000, period="microseconds"),
+        },
+    )
     ids = [f"gp_rate{n:04d}" for n in range(300)]
     for greenpin_id in ids:
         standin.add_allocation(greenpin_id=greenpin_id)
