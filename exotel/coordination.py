@@ -35,14 +35,16 @@ class BudgetSpent(ExotelError):
     """The deployment-wide request budget has no slot soon enough; nothing was sent.
 
     `free_in` is how many seconds until the budget has a slot again, as the budget computed
-    when it refused this one: work that meets a spent budget is due again then."""
+    when it refused this one: work that meets a spent budget is due again then. Raised
+    without it, it says one window, the longest a spent budget takes to free a slot (a 429's
+    block aside)."""
 
     kind = "budget_spent"
     retry_in_process = False
 
-    def __init__(self, message: str, *, free_in: float) -> None:
+    def __init__(self, message: str, *, free_in: float | None = None) -> None:
         super().__init__(message)
-        self.free_in = free_in
+        self.free_in = _window_ms() / 1000 if free_in is None else free_in
 
 
 # Redis keeps the sliding window as a sorted set of request times, in its own clock, so

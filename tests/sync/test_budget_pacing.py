@@ -51,6 +51,10 @@ def test_a_spent_budget_says_when_it_frees(three_per_window):
     assert raised.value.free_in > three_per_window - 1
 
 
+def test_a_spent_budget_raised_without_its_time_says_one_window(three_per_window):
+    assert BudgetSpent("spent").free_in == three_per_window
+
+
 def test_a_batch_that_meets_a_spent_budget_is_due_again_when_the_budget_frees(
     standin, three_per_window
 ):
