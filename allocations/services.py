@@ -12,6 +12,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from exotel import errors, greenpin
@@ -168,6 +169,54 @@ def allocation_refresh(
             owner_field="claimed_by",
             until_field="claimed_until",
         )
+
+
+@dataclass
+class BatchOutcome:
+    refreshed: int = 0
+    # The deployment-wide refusal that stopped the batch early, and how many rows it left.
+    stopped_by: errors.ExotelError | None = None
+    left: int = 0
+
+
+def allocations_refresh(*, allocation_ids: list[int], owner: str) -> BatchOutcome:
+    """Refresh a batch the periodic pass handed out, in ID order, stopping at the first
+    deployment-wide refusal (a 401, an open circuit, a spent budget).
+
+    When the request budget is spent, the rows not reached are due again when it frees
+    (`BudgetSpent.free_in`), not when the pass's hold on them ends; after a 401 or an open
+    circuit they keep the hold and come round with it."""
+    batch = BatchOutcome()
+    started = timezone.now()
+    allocations = list(Allocation.objects.filter(pk__in=allocation_ids).order_by("pk"))
+    for position, allocation in enumerate(allocations):
+        try:
+            allocation_refresh(allocation=allocation, owner=owner)
+        except DEPLOYMENT_WIDE as error:
+            batch.stopped_by, batch.left = error, len(allocations) - position
+            if isinstance(error, BudgetSpent):
+                allocations_reschedule(
+                    allocation_ids=[a.pk for a in allocations[position:]],
+                    at=timezone.now() + timedelta(seconds=error.free_in),
+                    untouched_since=started,
+                )
+            return batch
+        batch.refreshed += 1
+    return batch
+
+
+def allocations_reschedule(
+    *, allocation_ids: list[int], at: datetime, untouched_since: datetime
+) -> int:
+    """Make these allocations due at `at`, unless a refresh was tried since `untouched_since`
+    (another process's refresh sets its own next time) or they are due sooner or never.
+    Returns how many were rescheduled."""
+    untouched = Q(last_sync_attempt_at__isnull=True) | Q(last_sync_attempt_at__lt=untouched_since)
+    return (
+        Allocation.objects.filter(pk__in=allocation_ids, next_sync_at__gt=at)
+        .filter(untouched)
+        .update(next_sync_at=at)
+    )
 
 
 def allocation_track_and_refresh(*, greenpin_ids: Iterable[str]) -> list[Allocation]:

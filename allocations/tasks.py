@@ -9,7 +9,7 @@ from celery import shared_task
 from exotel.errors import ExotelError
 
 from .models import Allocation
-from .services import allocation_refresh
+from .services import allocation_refresh, allocations_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +29,17 @@ def refresh_allocation(self, allocation_id: int) -> str:
 
 @shared_task(bind=True, acks_late=True, soft_time_limit=240, time_limit=300, ignore_result=True)
 def refresh_allocations(self, allocation_ids: list[int]) -> str:
-    """Refresh a batch the periodic pass handed out; stops at a 401 or an open circuit (the
-    rows keep their schedule and come round again)."""
-    done = 0
-    for allocation in Allocation.objects.filter(pk__in=allocation_ids).order_by("pk"):
-        try:
-            allocation_refresh(allocation=allocation, owner=self.request.id)
-        except ExotelError as error:  # the credentials alert or an open circuit
-            logger.warning("batch stopped after %d: %s", done, error, exc_info=True)
-            return f"stopped after {done}: {error}"
-        done += 1
-    return f"{done} refreshed"
+    """Refresh a batch the periodic pass handed out; stops at a 401, an open circuit or a
+    spent request budget (the rows left come round again; see `allocations_refresh`)."""
+    batch = allocations_refresh(allocation_ids=allocation_ids, owner=self.request.id)
+    if batch.stopped_by is not None:
+        error = batch.stopped_by
+        logger.warning(
+            "batch stopped after %d, %d left: %s",
+            batch.refreshed,
+            batch.left,
+            error,
+            exc_info=error,
+        )
+        return f"stopped after {batch.refreshed}, {batch.left} left: {error}"
+    return f"{batch.refreshed} refreshed"

@@ -22,7 +22,13 @@ from allocations.services import allocation_track_and_refresh
 from exotel import call_api, errors, recordings
 from exotel.call_api import CallRecord
 from exotel.call_statuses import STATUS_RANK, TERMINAL_STATUSES
-from exotel.coordination import coordinator, hour_counter_add, rows_claim, rows_release
+from exotel.coordination import (
+    BudgetSpent,
+    coordinator,
+    hour_counter_add,
+    rows_claim,
+    rows_release,
+)
 from exotel.custom_field import parse_order_id
 from exotel.http import backoff_delay, call_with_retries
 from exotel.request_guard import DEPLOYMENT_WIDE, exotel_request
@@ -161,7 +167,8 @@ def calls_pull(*, calls: list[Call], owner: str | None = None) -> PullReport:
     """Pull these calls from the Call API: one request for one call, else 100 per request.
 
     A 401 is raised (the caller stops); any other failure is recorded on the calls, which keep
-    their data and are tried again later with backoff.
+    their data and are tried again later with backoff. A spent request budget is raised too,
+    after making the calls not yet pulled due when it frees (`BudgetSpent.free_in`).
     """
     report = PullReport()
     token = _claim_for_pull(calls, owner or uuid.uuid4().hex)
@@ -199,6 +206,12 @@ def _pull_claimed(by_sid: dict[str, Call], report: PullReport) -> None:
             else:
                 many = partial(call_api.get_calls, chunk)
                 records = call_with_retries(partial(exotel_request, "calls", many))
+        except BudgetSpent as error:
+            _reschedule_pulls(
+                [by_sid[sid].pk for sid in sids[start:]],
+                at=timezone.now() + timedelta(seconds=error.free_in),
+            )
+            raise
         except DEPLOYMENT_WIDE:
             raise
         except errors.ExotelError as error:
@@ -218,6 +231,11 @@ def _pull_claimed(by_sid: dict[str, Call], report: PullReport) -> None:
                 _record_pull_failure(by_sid[sid], "the Call API does not know this call (yet)")
         report.pulled += len(seen)
         report.failed += len(chunk) - len(seen)
+
+
+def _reschedule_pulls(call_ids: list[int], *, at: datetime) -> None:
+    """These calls (claimed by this pull, never asked for) are due at `at`, not before."""
+    Call.objects.filter(pk__in=call_ids, next_pull_at__lt=at).update(next_pull_at=at)
 
 
 def allocation_backfill_calls(*, allocation: Allocation) -> int:

@@ -8,6 +8,7 @@ embedded default (SQLite and the filesystem broker), so no code assumes one proc
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 import uuid
@@ -31,10 +32,19 @@ logger = logging.getLogger(__name__)
 
 
 class BudgetSpent(ExotelError):
-    """The deployment-wide request budget has no slot soon enough; nothing was sent."""
+    """The deployment-wide request budget has no slot soon enough; nothing was sent.
+
+    `free_in` is how many seconds until the budget has a slot again, as the budget computed
+    when it refused this one: work that meets a spent budget is due again then. Raised
+    without it, it says one window, the longest a spent budget takes to free a slot (a 429's
+    block aside)."""
 
     kind = "budget_spent"
     retry_in_process = False
+
+    def __init__(self, message: str, *, free_in: float | None = None) -> None:
+        super().__init__(message)
+        self.free_in = _window_ms() / 1000 if free_in is None else free_in
 
 
 # Redis keeps the sliding window as a sorted set of request times, in its own clock, so
@@ -53,6 +63,16 @@ if redis.call('ZCARD', KEYS[1]) < limit then
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)
+"""
+# Slots that will be free `ahead` ms from now: the limit less the requests still inside the
+# window then (0 while a 429's block lasts past it).
+_FREE_BY = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
+local window, limit, ahead = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if tonumber(redis.call('GET', KEYS[2]) or '0') > now + ahead then return 0 end
+local counted = redis.call('ZCOUNT', KEYS[1], '(' .. (now + ahead - window), '+inf')
+return math.max(0, limit - counted)
 """
 _BLOCK = """
 local now_parts = redis.call('TIME')
@@ -117,6 +137,10 @@ class Coordinator(Protocol):
     def requests_in_window(self) -> int:
         """How much of the shared budget the current window has used."""
 
+    def slots_free_by(self, seconds: float) -> int:
+        """How many slots the window will have free `seconds` from now (at most a window
+        ahead), counting only the requests already taken; 0 if a 429's block outlasts it."""
+
     def count(self, key: str) -> int:
         """A counter's value now (0 once it has expired)."""
 
@@ -143,6 +167,7 @@ class RedisCoordinator:
         self.prefix = settings.COORDINATION_KEY_PREFIX
         self.redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._take = self.redis.register_script(_TAKE_SLOT)
+        self._free_by = self.redis.register_script(_FREE_BY)
         self._block = self.redis.register_script(_BLOCK)
         self._release = self.redis.register_script(_RELEASE)
         self._renew = self.redis.register_script(_RENEW)
@@ -162,6 +187,11 @@ class RedisCoordinator:
         now_ms = seconds * 1000 + micros // 1000
         key = f"{self.prefix}exotel:requests"
         return int(self.redis.zcount(key, now_ms - _window_ms(), "+inf"))  # type: ignore[arg-type]
+
+    def slots_free_by(self, seconds: float) -> int:
+        keys = [f"{self.prefix}exotel:requests", f"{self.prefix}exotel:blocked"]
+        ahead_ms = min(_window_ms(), int(seconds * 1000))
+        return int(self._free_by(keys=keys, args=[_window_ms(), _limit(), ahead_ms]))
 
     def acquire_lease(self, name: str, seconds: float) -> str | None:
         token = uuid.uuid4().hex
@@ -234,6 +264,16 @@ class DatabaseCoordinator:
     def requests_in_window(self) -> int:
         since = timezone.now() - timedelta(milliseconds=_window_ms())
         return RequestSlot.objects.filter(taken_at__gt=since).count()
+
+    def slots_free_by(self, seconds: float) -> int:
+        now = timezone.now()
+        window = timedelta(milliseconds=_window_ms())
+        ahead = min(window, timedelta(seconds=seconds))
+        state = RateLimitWindow.objects.filter(name="exotel").first()
+        if state and state.blocked_until and state.blocked_until > now + ahead:
+            return 0
+        counted = RequestSlot.objects.filter(taken_at__gt=now + ahead - window).count()
+        return max(0, _limit() - counted)
 
     def block_requests(self, seconds: float) -> None:
         until = timezone.now() + timedelta(seconds=seconds)
@@ -360,10 +400,30 @@ def wait_for_request_slot(*, max_wait: float | None = None, sleep=None) -> None:
                 sleep(min(wait, 1.0))
             continue
         if waited + wait > max_wait:
-            raise BudgetSpent(f"the deployment's Exotel request budget is spent for {wait:.0f} s")
+            raise BudgetSpent(
+                f"the deployment's Exotel request budget is spent for {wait:.0f} s",
+                free_in=wait,
+            )
         with budget_wait_observed():
             sleep(wait)
         waited += wait
+
+
+def request_spacing() -> float:
+    """Seconds between two requests at the budget's full rate."""
+    return _window_ms() / 1000 / _limit()
+
+
+def requests_available(*, within: float) -> int:
+    """How many requests the budget can serve from now until `within` seconds from now: the
+    slots free by then, and never more than the limit's rate over `within`, so work handed
+    out for that time is spread over it instead of meeting a spent budget in one burst."""
+    window = _window_ms() / 1000
+    # Rounded up, so a pass however frequent still hands out one when a slot is free.
+    at_rate = math.ceil(_limit() * within / window)
+    # Past one window, each further window's worth frees in full.
+    beyond = math.floor(_limit() * max(0.0, within - window) / window)
+    return min(at_rate, coordinator().slots_free_by(within) + beyond)
 
 
 @contextmanager

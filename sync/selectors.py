@@ -1,4 +1,5 @@
-"""What the health page shows: how fresh the mirror is and what is failing."""
+"""What the health page shows (how fresh the mirror is and what is failing), and how often
+the periodic pass runs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import TruncHour
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from allocations.models import Allocation, AllocationStatus
 from calls.models import UNMATCHED_STATES, Call, CallEvent
@@ -18,6 +20,27 @@ from exotel.coordination import hour_counter_read
 from exotel.models import ProviderError, ProviderState
 
 from .models import SyncRun
+
+# The periodic pass's interval when no interval schedule says otherwise.
+DEFAULT_PASS_INTERVAL = 30.0
+
+
+def sync_pass_interval() -> float:
+    """Seconds between periodic passes, as their schedule says (admins may change it under
+    Periodic tasks); DEFAULT_PASS_INTERVAL when the pass has no enabled interval schedule."""
+    task = (
+        PeriodicTask.objects.filter(task="sync.tasks.run_sync_pass", enabled=True)
+        .exclude(interval=None)
+        .select_related("interval")
+        .first()
+    )
+    if task is None or task.interval is None:
+        return DEFAULT_PASS_INTERVAL
+    try:
+        seconds = task.interval.schedule.run_every.total_seconds()
+    except (OverflowError, TypeError):  # a period or length no timedelta holds
+        return DEFAULT_PASS_INTERVAL
+    return seconds if seconds > 0 else DEFAULT_PASS_INTERVAL
 
 
 @dataclass

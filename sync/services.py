@@ -2,12 +2,14 @@
 
 `sync_pass` does the work in this process (`manage.py sync`); `sync_dispatch` is the periodic
 task's pass: it hands the due work to the workers in small batches, so any number of workers
-share it (and the one request budget). Both take the same lease, so passes never overlap.
+share it (and the one request budget), never more than the budget can serve before the next
+pass. Both take the same lease, so passes never overlap.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,19 +36,25 @@ from calls.services import (
     calls_pull,
     calls_relink_unmatched,
 )
-from exotel.coordination import lease
+from exotel.call_api import BULK_LIMIT
+from exotel.coordination import lease, request_spacing, requests_available
 from exotel.errors import ExotelError
 from exotel.request_guard import DEPLOYMENT_WIDE
 
 from .metrics import sync_pass_observed
 from .models import SyncRun
+from .selectors import sync_pass_interval
 
 logger = logging.getLogger(__name__)
 
 SYNC_LEASE_NAME = "sync-pass"
-# Work handed to a worker is not due again for this long (unless the worker reschedules it).
+# Work handed to a worker is not due again for this long (unless the worker reschedules it,
+# as it does when it meets a spent request budget): long enough never to hand a row out twice
+# while its task waits in the queue, and the bound on how long a lost task delays its rows.
 DISPATCH_HOLD = timedelta(minutes=10)
 ALLOCATIONS_PER_TASK = 10
+# Calls handed out by one pass (one task; 100 a request).
+CALLS_PER_PASS = 1000
 
 
 @dataclass
@@ -116,37 +124,67 @@ def sync_pass(
         return report
 
 
-def sync_dispatch() -> PassReport | None:
-    """The periodic pass: apply stored events here, hand due allocations and calls to the
+def sync_dispatch(*, interval: float | None = None) -> PassReport | None:
+    """The periodic pass: apply stored events here, hand due calls and allocations to the
     workers, relink and backfill, each part on its own. None when another pass holds the
-    lease."""
+    lease.
+
+    It hands out no more than the request budget can serve before the next pass, `interval`
+    seconds away (the schedule's by default): work handed out beyond that would only meet a
+    spent budget in the workers. Due calls go first (a hundred to a request); the rest stays
+    due for the next pass, most overdue first."""
     with _recorded_run() as run:
         if run is None:
             return None
         report = PassReport()
         _run_part(report, "events applied", partial(_apply_stored_events, report))
-        _run_part(report, "allocations handed out", partial(_dispatch_allocations, report))
-        _run_part(report, "calls handed out", _dispatch_calls)
+        interval = sync_pass_interval() if interval is None else interval
+        allowance = _Allowance(requests_available(within=interval))
+        _run_part(report, "calls handed out", partial(_dispatch_calls, allowance))
+        _run_part(
+            report, "allocations handed out", partial(_dispatch_allocations, report, allowance)
+        )
         _run_part(report, "relinking", calls_relink_unmatched)
         _run_part(report, "backfill", partial(_backfill, report))
         run.report = report
         return report
 
 
-def _dispatch_allocations(report: PassReport) -> None:
+@dataclass
+class _Allowance:
+    """Requests the budget can serve before the next pass, not yet spoken for."""
+
+    left: int
+
+    def take(self, requests: int) -> None:
+        self.left = max(0, self.left - requests)
+
+
+def _dispatch_allocations(report: PassReport, allowance: _Allowance) -> None:
     from allocations.tasks import refresh_allocations
 
-    for batch in _claim_due_allocations():
-        transaction.on_commit(partial(refresh_allocations.delay, batch), robust=True)
+    # Each batch starts when the budget's rate reaches it, so a pass's requests are spread
+    # over the time to the next pass. Sent in one burst, they would free their slots in one
+    # burst a window later, and the budget would go in bursts with idle time between.
+    spacing = ALLOCATIONS_PER_TASK * request_spacing()
+    for position, batch in enumerate(_claim_due_allocations(limit=allowance.left)):
+        countdown = round(position * spacing, 1) or None
+        send = partial(refresh_allocations.apply_async, (batch,), countdown=countdown)
+        transaction.on_commit(send, robust=True)
         report.dispatched += len(batch)
+        allowance.take(len(batch))  # one request each
 
 
-def _dispatch_calls() -> None:
+def _dispatch_calls(allowance: _Allowance) -> None:
     from calls.tasks import pull_calls
 
-    due_calls = [call.pk for call in call_list_due()]
+    if allowance.left <= 0:
+        return
+    limit = min(CALLS_PER_PASS, allowance.left * BULK_LIMIT)
+    due_calls = [call.pk for call in call_list_due(limit=limit)]
     if due_calls:
         transaction.on_commit(lambda: pull_calls.delay(due_calls), robust=True)
+        allowance.take(math.ceil(len(due_calls) / BULK_LIMIT))
 
 
 class _RunHandle:
@@ -180,10 +218,13 @@ def _recorded_run() -> Iterator[_RunHandle | None]:
             sync_pass_observed(outcome, time.monotonic() - started)
 
 
-def _claim_due_allocations() -> list[list[int]]:
-    """Take the due allocations off the schedule for DISPATCH_HOLD and batch them."""
+def _claim_due_allocations(*, limit: int) -> list[list[int]]:
+    """Take at most `limit` due allocations, most overdue first, off the schedule for
+    DISPATCH_HOLD and batch them."""
+    if limit <= 0:
+        return []
     now = timezone.now()
-    ids = list(allocation_list_due(now=now).values_list("pk", flat=True))
+    ids = list(allocation_list_due(now=now, limit=limit).values_list("pk", flat=True))
     Allocation.objects.filter(pk__in=ids).update(next_sync_at=now + DISPATCH_HOLD)
     return [ids[i : i + ALLOCATIONS_PER_TASK] for i in range(0, len(ids), ALLOCATIONS_PER_TASK)]
 
