@@ -130,7 +130,7 @@ def allocation_track_from_exotel(*, greenpin_id: str) -> Allocation:
     retries: a person is waiting. Raises Exotel's typed error (`NotFound` when Exotel has no
     such allocation), `CircuitOpen`, or `BudgetSpent` when the budget has no slot free now;
     nothing is written then."""
-    if coordinator().requests_in_window() >= settings.EXOTEL_RATE_LIMIT_PER_MINUTE:
+    if coordinator().slots_free_by(0) == 0:
         # A page must not wait for the next slot as a command would.
         raise BudgetSpent("the deployment's Exotel request budget is spent for this minute")
     record = exotel_request("greenpin", lambda: greenpin.get_allocation(greenpin_id))
