@@ -128,16 +128,18 @@ class StandIn:
         rate_limit_per_minute: int | None = None,
         seed: int | None = None,
         on_request: Callable[[str, str, int, float], None] | None = None,
+        pin_prefix: str = "",
     ) -> None:
         """`shape` and `rate_limit_per_minute` are the defaults `reset()` returns to;
         `seed` makes shuffles repeatable; `on_request(method, path, status, ms)` sees
-        every request (the CLI logs with it)."""
+        every request (the CLI logs with it); `pin_prefix` starts every PIN it picks (a
+        test run's log scan tells a PIN from a row ID by its leading zero)."""
         self.account_sid = account_sid
         self.exobridge_token = exobridge_token
         self.api_key = api_key
         self.api_token = api_token
         self.tenant_id = tenant_id or account_sid
-        self.state = State(self.tenant_id, shape, rate_limit_per_minute)
+        self.state = State(self.tenant_id, shape, rate_limit_per_minute, pin_prefix=pin_prefix)
         self.state.set_shape(shape)
         self.on_request = on_request
         self._rng = random.Random(seed)

@@ -161,9 +161,15 @@ class State:
     """Everything the stand-in knows; every method takes the lock."""
 
     def __init__(
-        self, tenant_id: str, default_shape: str = "seed", default_rate: int | None = None
+        self,
+        tenant_id: str,
+        default_shape: str = "seed",
+        default_rate: int | None = None,
+        *,
+        pin_prefix: str = "",
     ) -> None:
         self.lock = threading.RLock()
+        self.pin_prefix = pin_prefix
         self.tenant_id = tenant_id
         self.default_shape = default_shape
         self.default_rate = default_rate
@@ -272,10 +278,11 @@ class State:
         """A 4-digit PIN (leading zeros allowed) unused among the VN's active allocations."""
         with self.lock:
             used = self.pin_in_use(vn, now)
-            if len(used) >= 10_000:
+            free_digits = 4 - len(self.pin_prefix)
+            if len([p for p in used if p.startswith(self.pin_prefix)]) >= 10**free_digits:
                 raise ApiError(452, 4, f"No free PIN left on {vn}")
             while True:
-                pin = f"{secrets.randbelow(10_000):04d}"
+                pin = self.pin_prefix + f"{secrets.randbelow(10**free_digits):0{free_digits}d}"
                 if pin not in used:
                     return pin
 
