@@ -143,8 +143,9 @@ SELECT {ALLOCATION_VALUES} FROM (
   FROM unnest(%(sizes)s::int[]) WITH ORDINALITY AS t(calls, p)
 ) planted
 """
-GENERATED_PARTIES = """
-INSERT INTO allocations_party (allocation_id, side, number, position)
+PARTY_COLUMNS = "allocation_id, side, number, position"
+GENERATED_PARTIES = f"""
+INSERT INTO allocations_party ({PARTY_COLUMNS})
 SELECT p, 'A', pg_temp.customer(p, %(customers)s), 0
 FROM generate_series(%(first)s::bigint, %(last)s::bigint) p
 UNION ALL
@@ -158,17 +159,19 @@ SELECT p, 'B', pg_temp.agent(second), 1 FROM (
 ) others WHERE second <> first
 """
 PLANTED_PARTIES = f"""
-INSERT INTO allocations_party (allocation_id, side, number, position)
+INSERT INTO allocations_party ({PARTY_COLUMNS})
 SELECT p, side, number, 0 FROM generate_series(1, {PLANTED}) p,
   (VALUES ('A', pg_temp.phone('+9198', {PLANTED_CUSTOMER_RANK}, 69621)),
           ('B', pg_temp.agent({PLANTED_AGENT_RANK}))) AS parties(side, number)
 """
 # Calls of the allocations in a range of row numbers: the k-th call of row p is keyed p*1000+k.
+CALL_COLUMNS = (
+    "sid, allocation_id, link_state, greenpin_id, from_number, to_number, status, start_time, "
+    "end_time, duration, talk_duration, price, direction, recording_url, custom_field, "
+    "order_id, first_seen_at, last_synced_at, last_sync_error, pull_attempts, pull_claim"
+)
 CALLS = f"""
-INSERT INTO calls_call (sid, allocation_id, link_state, greenpin_id, from_number, to_number,
-  status, start_time, end_time, duration, talk_duration, price, direction, recording_url,
-  custom_field, order_id, first_seen_at, last_synced_at, last_sync_error, pull_attempts,
-  pull_claim)
+INSERT INTO calls_call ({CALL_COLUMNS})
 SELECT sid, id, 'linked', greenpin_id, caller, virtual_number, status, start,
   start + (ring + talk) * interval '1 second', ring + talk, talk, '', 'inbound',
   CASE WHEN status = 'completed'
@@ -367,6 +370,28 @@ def _run_parallel(scale: Scale, jobs: list, *, session: bool = True) -> None:
 # Secondary indexes and unique constraints are dropped before a load and built once after it.
 # Their definitions wait in bench_dropped_ddl meanwhile, so a load interrupted half-way gives
 # them back at the start of the next one.
+EMPTY = {
+    "character varying": "''",
+    "text": "''",
+    "integer": "0",
+    "smallint": "0",
+    "bigint": "0",
+    "numeric": "0",
+    "double precision": "0",
+    "boolean": "false",
+    "jsonb": "'{}'",
+    "timestamp with time zone": "now()",
+}
+FILLED = {
+    table: {column.strip() for column in columns.split(",")}
+    for table, columns in (
+        ("allocations_allocation", ALLOCATION_COLUMNS),
+        ("allocations_party", PARTY_COLUMNS),
+        ("calls_call", CALL_COLUMNS),
+    )
+}
+
+
 def _drop_secondary_indexes(conn) -> None:
     conn.execute("CREATE TABLE IF NOT EXISTS bench_dropped_ddl (statement text)")
     constraints = conn.execute(
@@ -381,7 +406,25 @@ def _drop_secondary_indexes(conn) -> None:
              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)""",
         [list(TABLES)],
     ).fetchall()
+    # Columns the generator does not fill (added to the models since) and that have no default
+    # in the database: an empty one for the load, taken away again afterwards.
+    required = conn.execute(
+        """SELECT table_name, column_name, data_type FROM information_schema.columns
+           WHERE table_name = ANY(%s) AND table_schema = current_schema()
+             AND is_nullable = 'NO' AND column_default IS NULL AND is_identity = 'NO'""",
+        [list(TABLES)],
+    ).fetchall()
     with conn.transaction():
+        for table, column, data_type in required:
+            if column in FILLED[table] or data_type not in EMPTY:
+                continue
+            conn.execute(
+                "INSERT INTO bench_dropped_ddl VALUES (%s)",
+                [f'ALTER TABLE {table} ALTER COLUMN "{column}" DROP DEFAULT'],
+            )
+            conn.execute(
+                f'ALTER TABLE {table} ALTER COLUMN "{column}" SET DEFAULT {EMPTY[data_type]}'
+            )
         for table, name, definition in constraints:
             conn.execute(
                 "INSERT INTO bench_dropped_ddl VALUES (%s)",
