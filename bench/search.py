@@ -208,7 +208,7 @@ def kinds(scale: Scale, data: Sample, token: str | None) -> list[Kind]:
         chunk = rows[start : start + BULK_LINES]
         lines = [(order, gid, phone)[i % 3] for i, (gid, order, phone) in enumerate(chunk)]
         bulks.append(Probe("/lookup/", {"identifiers": "\n".join(lines)}, method="POST"))
-        bulk_expects.append(data.order_allocations.get(chunk[0][1], (chunk[0][0],)))
+        bulk_expects.append((chunk[1][0],))  # the second line is a GreenPin ID: its row links it
     if bulks:
         result.append(
             Kind(
@@ -338,8 +338,8 @@ def _mark(ok: bool) -> str:
 
 def _query_count(results: Results, data: Sample) -> None:
     """A results page runs as many queries for one match as for the hottest number's
-    100,000. Audit writes (a number searched is in the audit trail, an order ID is not) are
-    not part of the page and are left out of the comparison."""
+    100,000. Its reads are compared: the audit trail's write (a number searched is audited,
+    an order ID is not) is counted apart."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -359,14 +359,14 @@ def _query_count(results: Results, data: Sample) -> None:
         with CaptureQueriesContext(connection) as captured:
             response = client.get("/", params)
         queries = [q["sql"] for q in captured.captured_queries]
-        audit = [q for q in queries if "audit_accesslog" in q]
+        audit = [q for q in queries if not q.lstrip().upper().startswith("SELECT")]
         if value == HOT_VN:
             matches = Allocation.objects.filter(virtual_number=value).count()
         else:
             matches = len(data.order_allocations[value])
         counts[label] = (len(queries) - len(audit), len(audit), matches, response.status_code)
     text = ", ".join(
-        f"{label}: {n} queries (+{audit} audit), {matches:,} match(es), HTTP {status}"
+        f"{label}: {n} reads (+{audit} other statements), {matches:,} match(es), HTTP {status}"
         for label, (n, audit, matches, status) in counts.items()
     )
     page_counts = {n for n, _, _, _ in counts.values()}
