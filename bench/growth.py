@@ -57,7 +57,9 @@ def run(scale: Scale, results: Results, only) -> None:
                 for name, probes in plan.kinds.items():
                     key = f"{name}{SEPARATOR}{label}"
                     kinds[key], site_of[key], checks[key] = probes, sites[label], plan.check
-        rounds = max(plan.rounds for label_plans in plans.values() for plan in label_plans)
+        # Twice the rounds of a single run: a p95 is compared with another p95, and the two
+        # servers share the machine.
+        rounds = 2 * max(plan.rounds for label_plans in plans.values() for plan in label_plans)
 
         def check(key: str, index: int, response) -> bool:
             own = checks[key]
