@@ -38,7 +38,9 @@ clean:
 	rm -rf $(VENV) var
 
 bench: venv  ## every benchmark at full scale (1M allocations, 3M calls) on PostgreSQL + Redis; ~30 min
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(if $(SCALE),--scale $(SCALE))
+# SCALE=5m: the growth run, the search, page and floor figures on 1M and on 5M allocations
+# (15M calls) and every p95 at 5M against 1M; the first run loads the 5M data (~15 min).
 
 bench-quick: venv  ## every benchmark figure at 10,000 allocations (CI smoke, < 3 min)
 	$(BIN)/python -m bench --quick

@@ -47,14 +47,20 @@ class Scale:
     due_calls: int
     webhook_seconds: int
     memory_pass: int
+    grown_from: Scale | None = None  # a growth scale holds its base's rows, then more
 
     @property
     def database(self) -> str:
-        return "greenpin_bench" if self.name == "full" else "greenpin_bench_quick"
+        # BENCH_DB_PREFIX keeps one engineer's scratch data apart from another's.
+        prefix = os.environ.get("BENCH_DB_PREFIX", "greenpin_bench")
+        return prefix if self.name == "full" else f"{prefix}_{self.name}"
 
 
 FULL = Scale("full", 1_000_000, 3_000_000, 40, 3, 1000, 200, 120, 10_000, 60, 10_000)
 QUICK = Scale("quick", 10_000, 30_000, 15, 3, 200, 40, 20, 1_000, 10, 1_000)
+# Growth: the same figures on the base scale and on five times its rows.
+FIVE_M = Scale("5m", 5_000_000, 15_000_000, 40, 0, 0, 0, 0, 0, 0, 0, grown_from=FULL)
+TINY5 = Scale("tiny5", 50_000, 150_000, 15, 0, 0, 0, 0, 0, 0, 0, grown_from=QUICK)
 
 
 def database_url(scale: Scale) -> str:
@@ -78,6 +84,10 @@ def environment(scale: Scale) -> dict[str, str]:
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "LOG_LEVEL": "WARNING",
+        # Nothing may reach the real Exotel (a search that misses the mirror may ask it): a
+        # closed local port fails at once. Figures that need Exotel point at the stand-in.
+        "EXOTEL_GREENPIN_URL": "http://127.0.0.1:9",
+        "EXOTEL_CALLS_URL": "http://127.0.0.1:9",
         # Only the binding-limit run wants a budget that binds.
         "EXOTEL_RATE_LIMIT_PER_MINUTE": "1000000",
         "PYTHONPATH": str(ROOT),
@@ -85,7 +95,8 @@ def environment(scale: Scale) -> dict[str, str]:
 
 
 def setup_django(scale: Scale) -> None:
-    """Create the scratch database if needed, migrate it, and set Django up on it."""
+    """Create the scratch database if needed, migrate it, and set Django up on it; called
+    again with another scale, switch this process's connection to that one's database."""
     import psycopg
 
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
@@ -101,8 +112,15 @@ def setup_django(scale: Scale) -> None:
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenpin_admin.settings")
     import django
+    from django.apps import apps
 
-    django.setup()
+    if not apps.ready:
+        django.setup()
+        return
+    from django.db import connections
+
+    connections.close_all()
+    connections["default"].settings_dict["NAME"] = scale.database
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -130,6 +148,8 @@ class Results:
     figures: list[dict] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # only these make the run exit non-zero
     notes: list[str] = field(default_factory=list)
+    missings: list[str] = field(default_factory=list)  # figures whose feature is not built
+    phase: str = ""  # in a growth run, which data the figures are measured on ("1M", "5M")
 
     def figure(
         self,
@@ -140,14 +160,25 @@ class Results:
         ratio: float | None = None,
         target: str = "",
         ok: bool | None = None,
+        p95: float | None = None,
+        key: str = "",
+        p50: float | None = None,
     ) -> None:
+        """`p95` (seconds) and `key` let a growth run set this figure beside the same one
+        measured on the larger data."""
+        if self.phase:
+            name = f"[{self.phase}] {name}"
         row = {
+            "phase": self.phase,
             "figure": name,
             "value": value,
             "baseline": baseline,
             "ratio": f"{ratio:,.1f}x" if ratio is not None else "",
             "target": target,
             "meets_target": ok,
+            "key": key,
+            "p50_ms": round(p50 * 1000, 2) if p50 is not None else None,
+            "p95_ms": round(p95 * 1000, 2) if p95 is not None else None,
         }
         self.figures.append(row)
         parts = [f"{name}: {value}"]
@@ -156,12 +187,25 @@ class Results:
         if ratio is not None:
             parts.append(f"ratio {ratio:,.1f}x")
         if target:
-            parts.append(f"target {target}" + ("" if ok is None else (" ✓" if ok else " ✗")))
+            # A target that marks its own ratios (several in one figure) is printed as is.
+            marked = ok is None or target.endswith(("✓", "✗"))
+            parts.append(f"target {target}" + ("" if marked else (" ✓" if ok else " ✗")))
         print("  " + " | ".join(parts), flush=True)
 
     def fail(self, message: str) -> None:
         self.failures.append(message)
         print(f"  FAIL: {message}", flush=True)
+
+    def missing(self, name: str, why: str) -> None:
+        """A figure whose feature does not exist yet: printed as n/a, recorded, never a
+        failure and never a made-up number."""
+        if self.phase:
+            name = f"[{self.phase}] {name}"
+        self.missings.append(f"{name}: {why}")
+        self.figures.append(
+            {"phase": self.phase, "figure": name, "value": f"n/a ({why})", "missing": True}
+        )
+        print(f"  {name}: n/a ({why})", flush=True)
 
     def note(self, message: str) -> None:
         self.notes.append(message)
@@ -176,6 +220,7 @@ class Results:
                     "scale": self.scale.name,
                     "figures": self.figures,
                     "failures": self.failures,
+                    "missing": self.missings,
                     "notes": self.notes,
                 },
                 indent=2,
@@ -315,13 +360,16 @@ def start_worker(
     return process
 
 
-def start_gunicorn(scale: Scale, *, workers: int = 2, threads: int = 4) -> tuple:
-    """gunicorn as the Procfile's `web` runs it (2 workers, 4 threads), on a free port."""
+def start_gunicorn(
+    scale: Scale, *, workers: int = 2, threads: int = 4, log_name: str = "gunicorn", **env: str
+) -> tuple:
+    """gunicorn with 2 workers of 4 threads, on a free port; `env` adds settings (e.g.
+    DJANGO_SETTINGS_MODULE=bench.settings for the floor)."""
     import requests
 
     port = free_port()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    log = OUT_DIR / "gunicorn.log"
+    log = OUT_DIR / f"{log_name}.log"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -336,7 +384,7 @@ def start_gunicorn(scale: Scale, *, workers: int = 2, threads: int = 4) -> tuple
             str(threads),
         ],
         cwd=ROOT,
-        env=service_env(scale),
+        env=service_env(scale, **env),
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )
