@@ -48,8 +48,8 @@ class AllocationTable(tables.Table):
     status = tables.Column()
     virtual_number = tables.Column(verbose_name="Virtual number")
     parties = tables.Column(verbose_name="Parties (A → B)", empty_values=(), orderable=False)
-    created_at = tables.DateTimeColumn(verbose_name="Created", format="d M H:i")
-    expires_at = tables.DateTimeColumn(verbose_name="Expires", format="d M H:i")
+    created_at = tables.Column(verbose_name="Created")
+    expires_at = tables.Column(verbose_name="Expires")
     call_count = tables.Column(verbose_name="Calls")
     outcome = tables.Column(verbose_name="Outcome", empty_values=(), orderable=False)
 
@@ -75,6 +75,12 @@ class AllocationTable(tables.Table):
 
     def render_virtual_number(self, value: str) -> str:
         return mask_phone(value)
+
+    def render_created_at(self, value) -> str:
+        return local_time(value)
+
+    def render_expires_at(self, value) -> str:
+        return local_time(value)
 
     def render_parties(self, record: Allocation) -> str:
         def numbers(parties) -> str:

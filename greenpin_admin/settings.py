@@ -123,6 +123,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", default="Asia/Kolkata")
 USE_I18N = True
 USE_TZ = True
+# Admin writes dates and times the way the console does (greenpin_admin/formats/en/).
+FORMAT_MODULE_PATH = ["greenpin_admin.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -43,16 +44,20 @@ def pin(value: str, revealed: bool = False) -> str:
 
 @register.filter
 def local_time(value: datetime | None, precision: str = "") -> str:
-    """The time in the viewer's zone with its offset: `15 Jun 2024, 10:30 IST (+05:30)`.
+    """The one way a time is written, on pages, in tables and in the audit trail:
+    `30 Nov 2026, 14:02 IST` in the viewer's zone. When the viewer chose a zone other than
+    TIME_ZONE its name follows (`30 Nov 2026, 09:32 CET (Europe/Berlin)`), since an
+    abbreviation alone is ambiguous across the world.
 
     `local_time:"seconds"` adds the seconds, for event timelines.
     """
     if not value:
         return "—"
     local = timezone.localtime(value)
-    offset = local.strftime("%z")
-    clock = "%H:%M:%S" if precision == "seconds" else "%H:%M"
-    return f"{local.strftime('%d %b %Y, ' + clock)} {local.tzname()} ({offset[:3]}:{offset[3:]})"
+    clock = local.strftime("%H:%M:%S" if precision == "seconds" else "%H:%M")
+    text = f"{local.day} {local.strftime('%b %Y')}, {clock} {local.tzname()}"
+    zone = timezone.get_current_timezone_name()
+    return text if zone == settings.TIME_ZONE else f"{text} ({zone})"
 
 
 @register.filter
