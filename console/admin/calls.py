@@ -56,7 +56,7 @@ class CallAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmin):
     list_select_related = ("allocation",)
     search_fields = ("=sid", "=from_number", "=to_number", "=order_id", "=allocation__greenpin_id")
     phone_search_fields = ("from_number", "to_number")
-    number_fields = ("from_number", "to_number", "provider_payload")
+    number_fields = ("from_number", "to_number", "bridged_to", "provider_payload")
     raw_id_fields = ("allocation",)
     date_hierarchy = "start_time"
     show_full_result_count = False
@@ -69,7 +69,10 @@ class CallAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmin):
         "greenpin_id",
         "from_number",
         "to_number",
+        "bridged_to",
         "status",
+        "leg1_status",
+        "leg2_status",
         "start_time",
         "end_time",
         "duration",
