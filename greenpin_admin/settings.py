@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.provider_alerts",
+                "console.context_processors.party_labels",
             ],
         },
     },
@@ -256,6 +257,8 @@ PHONE_REGION = env("PHONE_REGION", default="IN")
 # What this deployment calls the two sides of an allocation (the caller side A, the called B).
 A_PARTY_LABEL = env("A_PARTY_LABEL", default="A-party")
 B_PARTY_LABEL = env("B_PARTY_LABEL", default="B-party")
+# Where an order ID links to in the order system (`{order_id}` is replaced); empty: no link.
+ORDER_URL_TEMPLATE = env("ORDER_URL_TEMPLATE", default="")
 
 # How often an active allocation is refreshed, and how long after its expiry the final refresh runs.
 ALLOCATION_REFRESH_INTERVAL = env.int("ALLOCATION_REFRESH_INTERVAL", default=300)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from allocations.models import Allocation, Party
 from allocations.services import allocation_queue_refresh, allocation_track_and_refresh
 
+from ..call_parties import side_label
 from .mixins import MaskingAdminMixin, PhoneNumberSearchMixin
 
 # What Exotel owns: the next sync would overwrite any edit, so admins may not make one.
@@ -35,7 +36,7 @@ MIRRORED_FIELDS = (
 
 class PartyInline(MaskingAdminMixin, admin.TabularInline):
     model = Party
-    fields = ("side", "number", "position")
+    fields = ("party", "number", "position")
     readonly_fields = fields
     number_fields = ("number",)
     extra = 0
@@ -43,6 +44,10 @@ class PartyInline(MaskingAdminMixin, admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="side")
+    def party(self, obj: Party) -> str:
+        return side_label(obj.side)
 
 
 class ExpiryFilter(admin.SimpleListFilter):

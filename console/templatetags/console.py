@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote, unquote_plus
 
 from django import template
 from django.conf import settings
@@ -12,20 +13,88 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince, timeuntil
 
 from console.masking import mask_phone, mask_pin
+from exotel import call_api, greenpin
+from exotel.call_statuses import FILTER_STATUSES, status_meaning
 from exotel.phones import format_phone
 
 register = template.Library()
 
 
 @register.simple_tag
-def status_badge(status: str, label: str = "") -> SafeString:
+def status_badge(status: str, label: str = "", meaning: str | None = None) -> SafeString:
     """The one status badge: `status` picks its colour, `label` (default: the status) is what it
-    says. A call Exotel has said nothing about yet is "pending"."""
+    says, and its tooltip says what it means: `meaning`, or for a call status shown as itself,
+    the plain-language meaning of that status. A call Exotel has said nothing about yet is
+    "pending"."""
+    if meaning is None:
+        meaning = "" if label else status_meaning(status)
+    if not meaning:
+        return format_html(
+            '<span class="status status-{}">{}</span>',
+            status or "pending",
+            label or status or "unknown",
+        )
     return format_html(
-        '<span class="status status-{}">{}</span>',
+        '<span class="status status-{}" title="{}">{}</span>',
         status or "pending",
+        meaning,
         label or status or "unknown",
     )
+
+
+@register.simple_tag
+def outcome_meanings() -> list[tuple[str, str]]:
+    """Each outcome a call can have, with what it means, in the order lists show them."""
+    return [(status, status_meaning(status)) for status in FILTER_STATUSES]
+
+
+# What an allocation's status means for the agent on the phone.
+ALLOCATION_STATUS_MEANINGS = {
+    "pending": "not fetched from Exotel yet",
+    "active": "the virtual number and PIN connect calls now",
+    "expired": "its time ran out: the number and PIN no longer connect",
+    "deleted": "deleted at Exotel: the number and PIN no longer connect",
+    "missing": "Exotel no longer knows this allocation (it answered 404)",
+}
+
+
+@register.filter
+def call_status_meaning(status: str) -> str:
+    return status_meaning(status)
+
+
+@register.filter
+def allocation_status_meaning(status: str) -> str:
+    return ALLOCATION_STATUS_MEANINGS.get(status, "")
+
+
+@register.filter
+def urldecoded(value: str) -> str:
+    """A custom field as a person reads it: `order_id=ORD/4254`, not `ORD%2F4254`."""
+    return unquote_plus(value or "")
+
+
+@register.filter
+def order_url(order_id: str) -> str:
+    """The order's page in the order system (ORDER_URL_TEMPLATE), or "" when none is set.
+    The ID is percent-encoded whole, so no ID can change where the link goes."""
+    template = settings.ORDER_URL_TEMPLATE
+    if not order_id or not template.startswith(("https://", "http://")):
+        return ""
+    return template.replace("{order_id}", quote(order_id, safe=""))
+
+
+@register.filter
+def stale_since(alerts) -> datetime | None:
+    """The earliest moment from which any failing API's data may be stale."""
+    moments = [state.stale_since for state in alerts if state.stale_since]
+    return min(moments) if moments else None
+
+
+@register.filter
+def credential_settings(api: str) -> str:
+    """The settings that hold an API's credentials, for the people who can change them."""
+    return {"greenpin": greenpin.CREDENTIALS, "calls": call_api.CREDENTIALS}.get(api, "")
 
 
 @register.filter
@@ -84,6 +153,13 @@ def duration(seconds: int | None) -> str:
         return "—"
     minutes, rest = divmod(int(seconds), 60)
     return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+@register.filter
+def clock(seconds: int | None) -> str:
+    """A countdown as a clock: `4:59`."""
+    minutes, rest = divmod(max(0, int(seconds or 0)), 60)
+    return f"{minutes}:{rest:02d}"
 
 
 @register.filter
