@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Aggregate,
+    Case,
+    CharField,
     Count,
     Exists,
     F,
     IntegerField,
+    Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Value,
+    When,
+    Window,
 )
-from django.db.models.functions import TruncDay, TruncHour
+from django.db.models.functions import RowNumber, TruncDay, TruncHour
 from django.utils import timezone
 
 from allocations.models import Allocation, Party
@@ -103,6 +111,81 @@ def allocation_list_needing_backfill(*, now: datetime | None = None, limit: int 
 
 def call_list_for_allocation(*, allocation: Allocation) -> QuerySet[Call]:
     return Call.objects.filter(allocation=allocation).order_by("-start_time", "-id")
+
+
+def call_list_page_for_allocation(*, allocation: Allocation, limit: int) -> list[Call]:
+    """The allocation's newest `limit` calls, newest first, each holding `allocation` itself
+    (with its prefetched parties): one query, whatever the allocation's call count."""
+    calls = list(call_list_for_allocation(allocation=allocation)[:limit])
+    for call in calls:
+        call.allocation = allocation
+    return calls
+
+
+# What the story of an allocation needs of each call (never its payload or recording URL's
+# neighbours).
+SUMMARY_FIELDS = (
+    "id",
+    "from_number",
+    "status",
+    "start_time",
+    "duration",
+    "talk_duration",
+    "recording_url",
+    "leg1_status",
+    "leg2_status",
+)
+
+
+@dataclass
+class CallCounts:
+    """An allocation's calls counted by `place` in its lifetime (before, during, after),
+    calling `side`, status and leg statuses (`groups`: dicts with `n` and the `first` and
+    `last` start), and the `newest` few calls of each place and side, oldest first."""
+
+    groups: list[dict]
+    # Each with its `place` and `side` as attributes.
+    newest: list[Any]
+
+
+def call_counts_for_allocation(
+    *, allocation: Allocation, sides: dict[str, str], newest: int
+) -> CallCounts:
+    """Two queries, whatever the number of calls: a grouped count and a window of the newest
+    `newest` calls per place and side. `sides` maps party numbers to `A` or `B`; a call from
+    any other number has side ``. A call without a start counts as during the lifetime, and as
+    the newest."""
+    side_of = [
+        When(from_number__in=numbers, then=Value(side))
+        for side in ("A", "B")
+        if (numbers := sorted(n for n, s in sides.items() if s == side))
+    ]
+    side = Case(*side_of, default=Value(""), output_field=CharField())
+    places = [When(start_time__isnull=True, then=Value("during"))]
+    if allocation.created_at is not None:
+        places.append(When(start_time__lt=allocation.created_at, then=Value("before")))
+        if (ended := allocation.ended_at) is not None:
+            places.append(When(start_time__gt=ended, then=Value("after")))
+    place = Case(*places, default=Value("during"), output_field=CharField())
+    calls = Call.objects.filter(allocation=allocation).annotate(side=side, place=place)
+    groups = list(
+        calls.values("place", "side", "status", "leg1_status", "leg2_status")
+        .annotate(n=Count("*"), first=Min("start_time"), last=Max("start_time"))
+        .order_by()
+    )
+    ranked = calls.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("place"), F("side")],
+            order_by=[F("start_time").desc(nulls_first=True), F("id").desc()],
+        )
+    )
+    latest = list(ranked.filter(rank__lte=newest).only(*SUMMARY_FIELDS))
+    latest.sort(key=lambda c: (c.start_time is None, c.start_time or _EARLIEST, c.id))
+    return CallCounts(groups=groups, newest=latest)
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def call_get_for_page(*, sid: str) -> Call | None:

@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 
 from allocations.models import Allocation, Party
 from calls.models import Call
+from calls.selectors import SUMMARY_FIELDS
 from exotel.phones import normalize_phone
 
 
@@ -44,16 +45,7 @@ def allocation_list_recent() -> QuerySet[Allocation]:
 def allocation_list_with_calls(queryset: QuerySet[Allocation]) -> QuerySet[Allocation]:
     """The same allocations with the calls each one's outcome is told from: one query for a
     whole page of rows, however many rows and calls."""
-    calls = Call.objects.only(
-        "id",
-        "allocation_id",
-        "from_number",
-        "status",
-        "start_time",
-        "duration",
-        "talk_duration",
-        "recording_url",
-    )
+    calls = Call.objects.only("allocation_id", *SUMMARY_FIELDS)
     return queryset.prefetch_related(Prefetch("calls", queryset=calls))
 
 
