@@ -167,6 +167,9 @@ def _load(conn, scale: Scale) -> None:
                 "last_sync_error",
                 "pull_attempts",
                 "pull_claim",
+                "bridged_to",
+                "leg1_status",
+                "leg2_status",
             ),
         )
         planted = {n + i + 1: size for i, size in enumerate(PAGE_SIZES)}
@@ -265,6 +268,9 @@ def _load(conn, scale: Scale) -> None:
                             "",
                             "1",
                             "",
+                            "",
+                            "completed",
+                            outcome,
                         )
                     )
                 )

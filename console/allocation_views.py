@@ -21,8 +21,9 @@ from .timeline import allocation_timeline
 from .view_helpers import or_404, who
 
 # The newest calls the page lists; older ones are a link away, on the calls list. The page
-# costs the same for an order with one call and one with thousands.
-CALLS_SHOWN = 25
+# costs about the same for an order with one call and one with thousands (each listed call
+# costs about a hundredth of the page).
+CALLS_SHOWN = 20
 # Unmatched calls linked one by one from the summary; more are counted, not listed.
 UNMATCHED_LISTED = 10
 
@@ -74,7 +75,10 @@ class AllocationDetailView(PermissionRequiredMixin, DetailView):
             summary=summary,
             unmatched_sids=unmatched_sids[:UNMATCHED_LISTED],
             timeline=allocation_timeline(
-                allocation=allocation, calls=calls, complete=summary.calls <= len(calls)
+                allocation=allocation,
+                calls=calls,
+                complete=summary.calls <= len(calls),
+                reveal=shown["numbers"],
             ),
             calls_shown=len(calls),
             older_calls=max(0, summary.calls - len(calls)),

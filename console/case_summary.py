@@ -508,7 +508,7 @@ def _groups(counts: CallCounts) -> list[CallGroup]:
     totals: dict[tuple[str, str], list] = {}
     for row in counts.groups:
         key = (row["place"], row["side"])
-        count, first, kinds, all_missed = totals.get(key) or [0, None, Counter(), True]
+        count, kinds, all_missed = totals.get(key) or [0, Counter(), True]
         fact = CallFact(
             side=row["side"],
             start=None,
@@ -516,28 +516,31 @@ def _groups(counts: CallCounts) -> list[CallGroup]:
             reason=_reason(row["status"], row["leg1_status"], row["leg2_status"], row["side"]),
         )
         kinds[_kind(fact)] += row["n"]
-        starts = [t for t in (first, row["first"]) if t is not None]
-        totals[key] = [
-            count + row["n"],
-            min(starts) if starts else None,
-            kinds,
-            all_missed and _missed(row["status"]),
-        ]
+        totals[key] = [count + row["n"], kinds, all_missed and _missed(row["status"])]
+    first = {(row["place"], row["side"]): (row["first"], row["first_id"]) for row in counts.groups}
     newest: dict[tuple[str, str], list[CallFact]] = {}
     for call in counts.newest:
         newest.setdefault((call.place, call.side), []).append(_fact(call, call.side))
+    # In the order of their first calls, as `call_groups` orders groups of calls in ID order.
+    keys = sorted(
+        totals,
+        key=lambda key: (first[key][0] is None, first[key][0] or _EARLIEST, first[key][1]),
+    )
     return [
         CallGroup(
             place=place,
             side=side,
-            count=count,
-            first=first,
-            kinds=kinds,
-            all_missed=all_missed,
+            count=totals[place, side][0],
+            first=first[place, side][0],
+            kinds=totals[place, side][1],
+            all_missed=totals[place, side][2],
             newest=tuple(newest[place, side]),
         )
-        for (place, side), (count, first, kinds, all_missed) in totals.items()
+        for place, side in keys
     ]
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def _fact(call, side: str) -> CallFact:

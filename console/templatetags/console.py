@@ -122,11 +122,12 @@ def local_time(value: datetime | None, precision: str = "") -> str:
     """
     if not value:
         return "—"
-    local = timezone.localtime(value)
-    clock = local.strftime("%H:%M:%S" if precision == "seconds" else "%H:%M")
-    text = f"{local.day} {local.strftime('%b %Y')}, {clock} {local.tzname()}"
-    zone = timezone.get_current_timezone_name()
-    return text if zone == settings.TIME_ZONE else f"{text} ({zone})"
+    zone = timezone.get_current_timezone()
+    local = value.astimezone(zone)
+    clock = "%H:%M:%S" if precision == "seconds" else "%H:%M"
+    text = f"{local.day} {local.strftime('%b %Y, ' + clock)} {local.tzname()}"
+    name = getattr(zone, "key", None) or str(zone)
+    return text if name == settings.TIME_ZONE else f"{text} ({name})"
 
 
 @register.filter

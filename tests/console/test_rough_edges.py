@@ -92,7 +92,8 @@ def test_hiding_needs_a_post_and_an_allowed_person(staff_client, order):
     assert staff_client.get("/allocations/gp_1/hide/pin/").status_code == 405
     assert staff_client.post("/allocations/gp_nope/hide/pin/").status_code == 404
     response = Client().post("/allocations/gp_1/hide/pin/")
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
 
 
 # --- refreshing --------------------------------------------------------------------------
@@ -214,7 +215,8 @@ def test_date_filters_name_both_dates_without_a_stray_dash(supervisor_client):
     for url in ("/calls/", "/audit/"):
         page = supervisor_client.get(url).content.decode()
         assert 'for=""' not in page
-        assert "</label>\n-" not in page and ">-<" not in page
+        assert "</label>\n-" not in page
+        assert ">-<" not in page
         assert 'class="date-range-to">to<' in page
         for preset in ("Today", "Last 7 days", "Last 30 days"):
             assert f">{preset}</a>" in page
@@ -258,5 +260,7 @@ def test_admin_is_branded_and_lists_access_logs_once(admin_client):
 def test_admin_names_the_parties_by_their_labels(admin_client, settings, order):
     settings.A_PARTY_LABEL, settings.B_PARTY_LABEL = "Delivery agent", "Customer"
     page = admin_client.get(f"/admin/allocations/allocation/{order.pk}/change/").content.decode()
-    assert "Delivery agent" in page and "Customer" in page
-    assert "(from)" not in page and "(to)" not in page
+    assert "Delivery agent" in page
+    assert "Customer" in page
+    assert "(from)" not in page
+    assert "(to)" not in page

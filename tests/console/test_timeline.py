@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from console.allocation_views import CALLS_SHOWN
 from tests.factories import AllocationFactory, CallFactory, PartyFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,9 +69,10 @@ def test_a_long_history_shows_its_newest_calls_and_links_to_the_older_ones(staff
     page = page_of(staff_client, "gp_busy")
 
     listed = re.findall(r'href="/calls/(c_\d\d)/"', page)
-    assert listed == [f"c_{n:02d}" for n in range(29, 4, -1)]  # the newest 25, newest first
-    assert page.count("<audio") == 25
-    assert "The newest 25 of 30 calls" in page
+    # The newest, newest first.
+    assert listed == [f"c_{n:02d}" for n in range(29, 29 - CALLS_SHOWN, -1)]
+    assert page.count("<audio") == CALLS_SHOWN
+    assert f"The newest {CALLS_SHOWN} of 30 calls" in page
     assert 'href="/calls/?allocation=gp_busy"' in page
     assert "Allocation created" not in page  # it happened before calls not listed here
 
