@@ -81,6 +81,13 @@ class Call:
     recording_delay: float = 0.0
     recording: bool = True
     from_format: str = "auto"
+    # Seconds it rang before it was answered (or given up on); `duration` is the talk time
+    # of a connected call. Exotel's `Duration` counts both.
+    ring: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.ring + self.duration
 
     def is_complete(self, mono: float) -> bool:
         """Whether EndTime/Duration/Price and the final status are visible yet."""
@@ -350,6 +357,7 @@ class State:
         recording_delay: float,
         recording: bool,
         from_format: str = "auto",
+        ring: int = 0,
     ) -> Call:
         """Store a Call Details record. Raises ValueError."""
         if status not in CALL_STATUSES:
@@ -358,6 +366,8 @@ class State:
             raise ValueError("from_format must be auto, e164 or national")
         if duration < 0:
             raise ValueError("duration must be >= 0")
+        if ring < 0:
+            raise ValueError("ring must be >= 0")
         with self.lock:
             call_sid = sid or new_call_sid()
             if call_sid in self.calls:
@@ -376,6 +386,7 @@ class State:
                 recording_delay=float(recording_delay),
                 recording=bool(recording),
                 from_format=from_format,
+                ring=int(ring),
             )
             self.calls[call_sid] = call
             return call
