@@ -127,7 +127,8 @@ class CallListTable(tables.Table):
     ring = tables.Column(
         verbose_name="Rang", empty_values=(), orderable=False, attrs=_label("Rang")
     )
-    talk_duration = tables.Column(verbose_name="Talked", attrs=_label("Talked"))
+    # Rendered when empty too: an answered call whose talk time Exotel did not report says so.
+    talk_duration = tables.Column(verbose_name="Talked", empty_values=(), attrs=_label("Talked"))
     recording = tables.Column(empty_values=(), orderable=False, attrs=_label("Recording"))
     order = tables.Column(
         verbose_name="Order", empty_values=(), orderable=False, attrs=_label("Order")
@@ -191,7 +192,9 @@ class CallListTable(tables.Table):
         return duration(record.ring_duration)
 
     def render_talk_duration(self, record: Call) -> str:
-        return call_talk_text(record) or duration(record.talk_duration)
+        if record.status == "completed" and record.talk_duration is None:
+            return call_talk_text(record)
+        return duration(record.talk_duration)
 
     def render_recording(self, record: Call) -> str:
         return render_to_string(

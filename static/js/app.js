@@ -98,12 +98,21 @@ document.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-copy]");
   if (!button) return;
   button.dataset.label ??= button.textContent;
+  // The accessible name follows the visible word ("Copied customer number"), never "Copy…"
+  // beside a button that says "Copied".
+  button.dataset.name ??= button.getAttribute("aria-label") || "";
+  const say = (word) => {
+    button.textContent = word;
+    if (button.dataset.name) {
+      button.setAttribute("aria-label", button.dataset.name.replace(/^Copy\b/, word));
+    }
+  };
   try {
     await navigator.clipboard.writeText(button.dataset.copy);
-    button.textContent = "Copied";
+    say("Copied");
   } catch (error) {
-    button.textContent = "Copy failed";
+    say("Copy failed");
   }
   button.setAttribute("aria-live", "polite");
-  setTimeout(() => { button.textContent = button.dataset.label; }, 1500);
+  setTimeout(() => say(button.dataset.label), 1500);
 });
