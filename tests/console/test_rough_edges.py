@@ -264,3 +264,12 @@ def test_admin_names_the_parties_by_their_labels(admin_client, settings, order):
     assert "Customer" in page
     assert "(from)" not in page
     assert "(to)" not in page
+
+
+def test_search_results_name_the_parties_by_their_labels(staff_client, settings):
+    settings.A_PARTY_LABEL, settings.B_PARTY_LABEL = "Delivery agent", "Customer"
+    AllocationFactory(greenpin_id="gp_s1")
+    AllocationFactory(greenpin_id="gp_s2")
+    page = staff_client.get("/").content.decode()
+    assert "Delivery agent → Customer" in page
+    assert "(A → B)" not in page
