@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from allocations.models import Allocation, Party
 from exotel.call_statuses import chart_outcome
@@ -134,9 +135,10 @@ SUMMARY_FIELDS = (
 @dataclass
 class CallCounts:
     """An allocation's calls counted by `place` in its lifetime (before, during, after),
-    calling `side`, status and leg statuses (`groups`: dicts with `n`, and `first` and
-    `first_id`, the start and ID of the oldest call of that place and side), and the
-    `newest` few calls of each place and side, oldest first."""
+    calling `side`, status and leg statuses (`groups`: dicts with `n` and `first`, the
+    earliest start of that place, side and outcome), and the calls the story tells one by one
+    (`newest`, oldest first): every call of a place and side that made at most `newest` of
+    them, and the newest call of each other place and side."""
 
     groups: list[dict]
     # Each with its `place` and `side` as attributes.
@@ -146,18 +148,15 @@ class CallCounts:
 def call_counts_for_allocation(
     *, allocation: Allocation, sides: dict[str, str], newest: int
 ) -> CallCounts:
-    """Two queries, whatever the number of calls. `sides` maps party numbers to `A` or `B`; a
-    call from any other number has side ``. A call without a start counts as during the
-    lifetime, and as the newest.
-
-    A grouped count (a hash, no sort), and a window keeping, of each place and side, its
-    `newest` calls and its oldest one (sorted on small integers and the start time): a few
-    dozen rows for an allocation with one call or ten thousand."""
+    """Two queries, whatever the number of calls, neither of them sorting: a grouped count
+    (a hash), then the few calls the story names, picked by what the count found. `sides`
+    maps party numbers to `A` or `B`; a call from any other number has side ``. A call
+    without a start counts as during the lifetime, and as the newest."""
     column = {name: _column(name) for name in SUMMARY_FIELDS}
     fields = ", ".join(column[name] for name in SUMMARY_FIELDS)
     start, number = column["start_time"], column["from_number"]
     params: list[Any] = []
-    # Places and sides as small integers: windows sort on them far faster than on text.
+    # Places and sides as small integers: cheaper to group and compare than text.
     side_cases = ""
     for code, side in enumerate(SIDES[:2]):
         numbers = sorted(n for n, s in sides.items() if s == side)
@@ -181,48 +180,75 @@ def call_counts_for_allocation(
     kind = ", ".join(column[name] for name in ("status", "leg1_status", "leg2_status"))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT place_code, side_code, {kind}, COUNT(*) FROM ({calls}) AS calls "  # noqa: S608
+            f"SELECT place_code, side_code, {kind}, COUNT(*), MIN({start}), MAX({start}), "  # noqa: S608
+            f"MAX(CASE WHEN {start} IS NULL THEN id END) FROM ({calls}) AS calls "
             f"GROUP BY place_code, side_code, {kind}",
             params,
         )
         counted = cursor.fetchall()
-    ordered = f"({start} IS NULL)"
-    window = f"""
-        SELECT * FROM (
-            SELECT {fields}, side_code, place_code,
-                ROW_NUMBER() OVER (
-                    PARTITION BY place_code, side_code
-                    ORDER BY {ordered} DESC, {start} DESC, id DESC
-                ) AS newest_rank,
-                ROW_NUMBER() OVER (
-                    PARTITION BY place_code, side_code ORDER BY {ordered}, {start}, id
-                ) AS oldest_rank
-            FROM ({calls}) AS calls
-        ) AS ranked
-        WHERE newest_rank <= %s OR oldest_rank = 1
-    """  # noqa: S608
-    rows: list[Any] = list(Call.objects.raw(window, [*params, newest]))
+    # What each place and side needs told one by one: all its calls when they are few,
+    # else its newest (an undated call if it has one, else those at its latest start).
+    totals: dict[tuple[int, int], int] = {}
+    # The latest start as the database wrote it (compared again in SQL) and as a time.
+    latest: dict[tuple[int, int], tuple[Any, datetime]] = {}
+    undated: dict[tuple[int, int], int] = {}
+    for place_code, side_code, *_, count, _, last, last_undated in counted:
+        key = (place_code, side_code)
+        totals[key] = totals.get(key, 0) + count
+        if (at := _as_time(last)) is not None and (key not in latest or at > latest[key][1]):
+            latest[key] = (last, at)
+        if last_undated is not None:
+            undated[key] = max(last_undated, undated.get(key, last_undated))
+    wanted, wanted_params = [], []
+    for (place_code, side_code), total in totals.items():
+        if total <= newest:
+            wanted.append("(place_code = %s AND side_code = %s)")
+            wanted_params += [place_code, side_code]
+        elif (place_code, side_code) in undated:
+            wanted.append("id = %s")
+            wanted_params.append(undated[place_code, side_code])
+        else:
+            wanted.append(f"(place_code = %s AND side_code = %s AND {start} = %s)")
+            wanted_params += [place_code, side_code, latest[place_code, side_code][0]]
+    rows: list[Any] = []
+    if wanted:
+        rows = list(
+            Call.objects.raw(
+                f"SELECT * FROM ({calls}) AS calls WHERE {' OR '.join(wanted)}",  # noqa: S608
+                [*params, *wanted_params],
+            )
+        )
     for row in rows:
         row.place, row.side = PLACES[row.place_code], SIDES[row.side_code]
-    oldest = {(r.place, r.side): r for r in rows if r.oldest_rank == 1}
-    groups = []
-    for place_code, side_code, status, leg1, leg2, count in counted:
-        place, side = PLACES[place_code], SIDES[side_code]
-        groups.append(
-            {
-                "place": place,
-                "side": side,
-                "status": status,
-                "leg1_status": leg1,
-                "leg2_status": leg2,
-                "n": count,
-                "first": oldest[place, side].start_time,
-                "first_id": oldest[place, side].id,
-            }
-        )
-    latest = [r for r in rows if r.newest_rank <= newest]
-    latest.sort(key=lambda c: (c.start_time is None, c.start_time or _EARLIEST, c.id))
-    return CallCounts(groups=groups, newest=latest)
+    rows.sort(key=lambda c: (c.start_time is None, c.start_time or _EARLIEST, c.id))
+    latest_rows: dict[tuple[str, str], list[Any]] = {}
+    for row in rows:
+        latest_rows.setdefault((row.place, row.side), []).append(row)
+    groups = [
+        {
+            "place": PLACES[place_code],
+            "side": SIDES[side_code],
+            "status": status,
+            "leg1_status": leg1,
+            "leg2_status": leg2,
+            "n": count,
+            "first": _as_time(first),
+        }
+        for place_code, side_code, status, leg1, leg2, count, first, _, _ in counted
+    ]
+    chosen = [call for found in latest_rows.values() for call in found[-newest:]]
+    chosen.sort(key=lambda c: (c.start_time is None, c.start_time or _EARLIEST, c.id))
+    return CallCounts(groups=groups, newest=chosen)
+
+
+def _as_time(value: Any) -> datetime | None:
+    """A start time as the database's aggregate gives it (SQLite: text in UTC)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 PLACES = ("before", "during", "after")

@@ -20,10 +20,11 @@ from .services import REVEALS, reveal_grant, reveal_seconds_left, reveal_withdra
 from .timeline import allocation_timeline
 from .view_helpers import or_404, who
 
-# The newest calls the page lists; older ones are a link away, on the calls list. The page
-# costs about the same for an order with one call and one with thousands (each listed call
-# costs about a hundredth of the page).
-CALLS_SHOWN = 20
+# The newest calls the page lists; older ones are a link away, on the calls list. Orders
+# rarely see more; and since each listed call (its player above all) costs about a
+# twentieth of the page, a page with thousands of calls costs about what one with one call
+# does.
+CALLS_SHOWN = 10
 # Unmatched calls linked one by one from the summary; more are counted, not listed.
 UNMATCHED_LISTED = 10
 

@@ -108,18 +108,26 @@ def call_groups(facts: Iterable[CallFact], lifetime: Lifetime) -> list[CallGroup
     for fact in sorted(facts, key=_order):
         side = fact.side if fact.side in (A, B) else ""
         buckets.setdefault((lifetime.place(fact.start), side), []).append(fact)
-    return [
-        CallGroup(
-            place=place,
-            side=side,
-            count=len(group),
-            first=group[0].start,
-            kinds=Counter(_kind(f) for f in group),
-            all_missed=all(_missed(f.status) for f in group),
-            newest=tuple(group[-MAX_LISTED:]),
-        )
-        for (place, side), group in buckets.items()
-    ]
+    return _in_order(
+        [
+            CallGroup(
+                place=place,
+                side=side,
+                count=len(group),
+                first=group[0].start,
+                kinds=Counter(_kind(f) for f in group),
+                all_missed=all(_missed(f.status) for f in group),
+                newest=tuple(group[-MAX_LISTED:]),
+            )
+            for (place, side), group in buckets.items()
+        ]
+    )
+
+
+def _in_order(groups: list[CallGroup]) -> list[CallGroup]:
+    """Groups by their first call, and by side (A, B, neither) when those start together,
+    so a story reads the same however its groups were found."""
+    return sorted(groups, key=_first_call)
 
 
 def _missed(status: str) -> bool:
@@ -517,27 +525,28 @@ def _groups(counts: CallCounts) -> list[CallGroup]:
         )
         kinds[_kind(fact)] += row["n"]
         totals[key] = [count + row["n"], kinds, all_missed and _missed(row["status"])]
-    first = {(row["place"], row["side"]): (row["first"], row["first_id"]) for row in counts.groups}
+    firsts: dict[tuple[str, str], list[datetime]] = {}
+    for row in counts.groups:
+        starts = firsts.setdefault((row["place"], row["side"]), [])
+        if row["first"] is not None:
+            starts.append(row["first"])
     newest: dict[tuple[str, str], list[CallFact]] = {}
     for call in counts.newest:
         newest.setdefault((call.place, call.side), []).append(_fact(call, call.side))
-    # In the order of their first calls, as `call_groups` orders groups of calls in ID order.
-    keys = sorted(
-        totals,
-        key=lambda key: (first[key][0] is None, first[key][0] or _EARLIEST, first[key][1]),
+    return _in_order(
+        [
+            CallGroup(
+                place=place,
+                side=side,
+                count=totals[place, side][0],
+                first=min(firsts[place, side], default=None),
+                kinds=totals[place, side][1],
+                all_missed=totals[place, side][2],
+                newest=tuple(newest[place, side]),
+            )
+            for place, side in totals
+        ]
     )
-    return [
-        CallGroup(
-            place=place,
-            side=side,
-            count=totals[place, side][0],
-            first=first[place, side][0],
-            kinds=totals[place, side][1],
-            all_missed=totals[place, side][2],
-            newest=tuple(newest[place, side]),
-        )
-        for place, side in keys
-    ]
 
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)

@@ -83,3 +83,34 @@ def test_the_page_summary_takes_two_queries_whatever_the_calls(django_assert_num
     with django_assert_num_queries(2):
         summary = case_summary_for_allocation_page(allocation=allocation)
     assert summary.calls == 40
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("undated", [0, 3])
+def test_long_histories_with_ties_and_undated_calls_tell_the_same_story(undated):
+    allocation = AllocationFactory(created_at=CREATED, expires_at=CREATED + timedelta(hours=6))
+    PartyFactory(allocation=allocation, side="A", number=AGENT)
+    PartyFactory(allocation=allocation, side="B", number=CUSTOMER)
+    for n in range(12):  # the last three start together
+        minutes = min(n, 9) * 10
+        CallFactory(
+            allocation=allocation,
+            from_number=AGENT,
+            status=["completed", "no-answer", "busy"][n % 3],
+            start_time=CREATED + timedelta(minutes=minutes),
+        )
+    for n in range(7):
+        CallFactory(
+            allocation=allocation,
+            from_number=CUSTOMER,
+            status="failed",
+            leg2_status="failed",
+            start_time=None if n < undated else CREATED - timedelta(minutes=n),
+        )
+    allocation = Allocation.objects.prefetch_related("parties").get(pk=allocation.pk)
+    now = CREATED + timedelta(hours=20)
+    every = list(Call.objects.filter(allocation=allocation).order_by("id"))
+    told = case_summary_for_allocation(allocation=allocation, calls=every, now=now)
+    counted = case_summary_for_allocation_page(allocation=allocation, now=now)
+    assert counted.sentences == told.sentences
+    assert "12 times" in told.sentences[0]
