@@ -144,8 +144,9 @@ class Party(models.Model):
     index lookup."""
 
     class Side(models.TextChoices):
-        A = "A", "A-party (from)"
-        B = "B", "B-party (to)"
+        # Pages name each side by A_PARTY_LABEL / B_PARTY_LABEL; either side may call.
+        A = "A", "A-party"
+        B = "B", "B-party"
 
     allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="parties")
     side = models.CharField(max_length=1, choices=Side.choices)

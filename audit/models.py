@@ -29,6 +29,10 @@ class AccessLog(models.Model):
 
     class Meta:
         ordering = ["-at"]
+        # django-axes lists its own "Access logs" (logins) in admin; this is the console's
+        # audit trail, under the name the console gives it.
+        verbose_name = "audit trail entry"
+        verbose_name_plural = "audit trail"
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_type} {self.object_id}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from exotel.call_statuses import TERMINAL_STATUSES, normalize_status
+from exotel.call_statuses import TERMINAL_STATUSES, leg_status, normalize_status
 from exotel.ids import MAX_ID_LENGTH, is_exotel_id
 from exotel.phones import normalize_phone
 from exotel.times import parse_exotel_time
@@ -55,6 +55,10 @@ class ParsedEvent:
     custom_field: str | None = None
     # GreenPin events carry the order reference itself, not the custom field.
     order_reference: str = ""
+    # The party the caller was bridged to, where the event names it (GreenPin's `to`).
+    bridged_to: str = ""
+    leg1_status: str = ""
+    leg2_status: str = ""
 
 
 # Column widths of what is kept from an event: longer values are cut, never a database error.
@@ -101,6 +105,8 @@ def _parse_voice(payload: dict[str, Any]) -> ParsedEvent:
         talk_duration=_seconds(_first(payload, "ConversationDuration")),
         recording_url=_url(_first(payload, "RecordingUrl")),
         custom_field=payload.get("CustomField") if "CustomField" in payload else None,
+        leg1_status=_leg(payload, 0),
+        leg2_status=_leg(payload, 1),
     )
 
 
@@ -128,6 +134,9 @@ def _parse_greenpin(payload: dict[str, Any]) -> ParsedEvent:
         talk_duration=_seconds(_first(payload, "on_call_duration")),
         recording_url=_url(_first(payload, "recording_url")),
         order_reference=order_reference[:256],
+        bridged_to=_phone(_first(payload, "to")),
+        # "Second leg status": the call out to the other party.
+        leg2_status=leg_status(_first(payload, "dial_call_status")),
     )
 
 
@@ -141,6 +150,15 @@ def _first(payload: dict[str, Any], *keys: str) -> str:
             if text and text.lower() not in {"null", "none"}:
                 return text
     return ""
+
+
+def _leg(payload: dict[str, Any], index: int) -> str:
+    """The end status of leg `index` in a status callback's `Legs` (JSON only: the form
+    encoding has no room for a list)."""
+    legs = payload.get("Legs")
+    if not isinstance(legs, list) or len(legs) <= index or not isinstance(legs[index], dict):
+        return ""
+    return leg_status(legs[index].get("Status"))
 
 
 def _phone(value: str) -> str:

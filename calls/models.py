@@ -66,6 +66,15 @@ class Call(models.Model):
     recording_error = models.CharField(max_length=16, choices=RecordingProblem.choices, blank=True)
     recording_error_detail = models.CharField(max_length=300, blank=True)
     recording_checked_at = models.DateTimeField(null=True, blank=True)
+    # The party Exotel bridged the caller to (GreenPin events' `to`); the Call API and the
+    # status callbacks name only the virtual number for a call into it.
+    bridged_to = models.CharField("bridged to", max_length=20, blank=True)
+    # How each leg ended, in Exotel's words (the Call API's Leg1Status/Leg2Status, the status
+    # callbacks' Legs, GreenPin's dial_call_status): the only reason Exotel gives for a call
+    # that did not connect. Leg 1 is the caller's call into the virtual number, leg 2 the call
+    # out to the other party.
+    leg1_status = models.CharField("caller's leg", max_length=16, blank=True)
+    leg2_status = models.CharField("bridged leg", max_length=16, blank=True)
     custom_field = models.TextField(blank=True)
     order_id = models.CharField("order ID", max_length=256, blank=True, db_index=True)
     raw_payload = models.JSONField(null=True, blank=True, editable=False)

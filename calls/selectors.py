@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -23,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from allocations.models import Allocation, Party
 from exotel import recordings
@@ -235,6 +237,159 @@ def allocation_list_needing_backfill(*, now: datetime | None = None, limit: int 
 
 def call_list_for_allocation(*, allocation: Allocation) -> QuerySet[Call]:
     return Call.objects.filter(allocation=allocation).order_by("-start_time", "-id")
+
+
+def call_list_page_for_allocation(*, allocation: Allocation, limit: int) -> list[Call]:
+    """The allocation's newest `limit` calls, newest first, each holding `allocation` itself
+    (with its prefetched parties): one query, whatever the allocation's call count."""
+    # Not the Call API payload: a page never shows it, and parsing it is most of a row's cost.
+    calls = list(call_list_for_allocation(allocation=allocation).defer("raw_payload")[:limit])
+    for call in calls:
+        call.allocation = allocation
+    return calls
+
+
+# What the story of an allocation needs of each call (never its payload or recording URL's
+# neighbours).
+SUMMARY_FIELDS = (
+    "id",
+    "from_number",
+    "status",
+    "start_time",
+    "duration",
+    "talk_duration",
+    "recording_url",
+    "leg1_status",
+    "leg2_status",
+)
+
+
+@dataclass
+class CallCounts:
+    """An allocation's calls counted by `place` in its lifetime (before, during, after),
+    calling `side`, status and leg statuses (`groups`: dicts with `n` and `first`, the
+    earliest start of that place, side and outcome), and the calls the story tells one by one
+    (`newest`, oldest first): every call of a place and side that made at most `newest` of
+    them, and the newest call of each other place and side."""
+
+    groups: list[dict]
+    # Each with its `place` and `side` as attributes.
+    newest: list[Any]
+
+
+def call_counts_for_allocation(
+    *, allocation: Allocation, sides: dict[str, str], newest: int
+) -> CallCounts:
+    """Two queries, whatever the number of calls, neither of them sorting: a grouped count
+    (a hash), then the few calls the story names, picked by what the count found. `sides`
+    maps party numbers to `A` or `B`; a call from any other number has side ``. A call
+    without a start counts as during the lifetime, and as the newest."""
+    column = {name: _column(name) for name in SUMMARY_FIELDS}
+    fields = ", ".join(column[name] for name in SUMMARY_FIELDS)
+    start, number = column["start_time"], column["from_number"]
+    params: list[Any] = []
+    # Places and sides as small integers: cheaper to group and compare than text.
+    side_cases = ""
+    for code, side in enumerate(SIDES[:2]):
+        numbers = sorted(n for n, s in sides.items() if s == side)
+        if numbers:
+            side_cases += f" WHEN {number} IN ({', '.join(['%s'] * len(numbers))}) THEN {code}"
+            params += numbers
+    side_sql = f"CASE{side_cases} ELSE 2 END" if side_cases else "2"
+    place_cases = f"WHEN {start} IS NULL THEN 1"
+    convert = connection.ops.adapt_datetimefield_value
+    if allocation.created_at is not None:
+        place_cases += f" WHEN {start} < %s THEN 0"
+        params.append(convert(allocation.created_at))
+        if (ended := allocation.ended_at) is not None:
+            place_cases += f" WHEN {start} > %s THEN 2"
+            params.append(convert(ended))
+    params.append(allocation.pk)
+    calls = f"""
+        SELECT {fields}, {side_sql} AS side_code, CASE {place_cases} ELSE 1 END AS place_code
+        FROM {Call._meta.db_table} WHERE {_column("allocation")} = %s
+    """  # noqa: S608  (identifiers from the model; every value is a parameter)
+    kind = ", ".join(column[name] for name in ("status", "leg1_status", "leg2_status"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT place_code, side_code, {kind}, COUNT(*), MIN({start}), MAX({start}), "  # noqa: S608
+            f"MAX(CASE WHEN {start} IS NULL THEN id END) FROM ({calls}) AS calls "
+            f"GROUP BY place_code, side_code, {kind}",
+            params,
+        )
+        counted = cursor.fetchall()
+    # What each place and side needs told one by one: all its calls when they are few,
+    # else its newest (an undated call if it has one, else those at its latest start).
+    totals: dict[tuple[int, int], int] = {}
+    # The latest start as the database wrote it (compared again in SQL) and as a time.
+    latest: dict[tuple[int, int], tuple[Any, datetime]] = {}
+    undated: dict[tuple[int, int], int] = {}
+    for place_code, side_code, *_, count, _, last, last_undated in counted:
+        key = (place_code, side_code)
+        totals[key] = totals.get(key, 0) + count
+        if (at := _as_time(last)) is not None and (key not in latest or at > latest[key][1]):
+            latest[key] = (last, at)
+        if last_undated is not None:
+            undated[key] = max(last_undated, undated.get(key, last_undated))
+    wanted, wanted_params = [], []
+    for (place_code, side_code), total in totals.items():
+        if total <= newest:
+            wanted.append("(place_code = %s AND side_code = %s)")
+            wanted_params += [place_code, side_code]
+        elif (place_code, side_code) in undated:
+            wanted.append("id = %s")
+            wanted_params.append(undated[place_code, side_code])
+        else:
+            wanted.append(f"(place_code = %s AND side_code = %s AND {start} = %s)")
+            wanted_params += [place_code, side_code, latest[place_code, side_code][0]]
+    rows: list[Any] = []
+    if wanted:
+        rows = list(
+            Call.objects.raw(
+                f"SELECT * FROM ({calls}) AS calls WHERE {' OR '.join(wanted)}",  # noqa: S608
+                [*params, *wanted_params],
+            )
+        )
+    for row in rows:
+        row.place, row.side = PLACES[row.place_code], SIDES[row.side_code]
+    rows.sort(key=lambda c: (c.start_time is None, c.start_time or _EARLIEST, c.id))
+    latest_rows: dict[tuple[str, str], list[Any]] = {}
+    for row in rows:
+        latest_rows.setdefault((row.place, row.side), []).append(row)
+    groups = [
+        {
+            "place": PLACES[place_code],
+            "side": SIDES[side_code],
+            "status": status,
+            "leg1_status": leg1,
+            "leg2_status": leg2,
+            "n": count,
+            "first": _as_time(first),
+        }
+        for place_code, side_code, status, leg1, leg2, count, first, _, _ in counted
+    ]
+    chosen = [call for found in latest_rows.values() for call in found[-newest:]]
+    chosen.sort(key=lambda c: (c.start_time is None, c.start_time or _EARLIEST, c.id))
+    return CallCounts(groups=groups, newest=chosen)
+
+
+def _as_time(value: Any) -> datetime | None:
+    """A start time as the database's aggregate gives it (SQLite: text in UTC)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+PLACES = ("before", "during", "after")
+SIDES = ("A", "B", "")
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _column(name: str) -> str:
+    return str(getattr(Call._meta.get_field(name), "column", name))
 
 
 def call_get_for_page(*, sid: str) -> Call | None:

@@ -130,7 +130,8 @@ def call_apply_record(*, record: CallRecord) -> Call:
     """Upsert a call from the Call API, whose values win over what events said."""
     call = _call_for_update(record.sid)
     _advance_status(call, record.status)
-    for name in ("from_number", "to_number", "direction", "price", "recording_url"):
+    fields = ("from_number", "to_number", "direction", "price", "recording_url")
+    for name in (*fields, "leg1_status", "leg2_status"):
         value = getattr(record, name)
         if value:
             setattr(call, name, value)
@@ -478,7 +479,8 @@ def _advance_status(call: Call, status: str) -> None:
 def _merge_event(call: Call, event: ParsedEvent) -> None:
     """Events fill what is still unknown; they never overwrite the Call API's values."""
     _advance_status(call, event.status)
-    for name in ("greenpin_id", "from_number", "to_number", "recording_url"):
+    filled = ("greenpin_id", "from_number", "to_number", "recording_url", "bridged_to")
+    for name in (*filled, "leg1_status", "leg2_status"):
         if not getattr(call, name) and getattr(event, name):
             setattr(call, name, getattr(event, name))
     for name in ("start_time", "end_time", "talk_duration"):

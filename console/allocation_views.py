@@ -1,37 +1,37 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView
-from django_tables2 import RequestConfig
 
 from allocations.selectors import allocation_get_for_page, allocation_get_freshness
 from allocations.services import allocation_request_refresh
-from calls.selectors import (
-    call_list_for_allocation,
-    call_list_unmatched_candidates,
-    call_list_with_events,
-)
+from calls.selectors import call_list_page_for_allocation, call_list_unmatched_candidates
 
-from .call_tables import CallTable
-from .case_summary import case_summary_for_allocation
-from .services import REVEALS, reveal_grant, revealed
-from .tables import BoundedPaginator
+from .case_summary import case_summary_for_allocation_page
+from .services import REVEALS, reveal_grant, reveal_seconds_left, reveal_withdraw
 from .timeline import allocation_timeline
 from .view_helpers import or_404, who
 
-# The timeline tells the recent story; every call is in the paginated table below it.
-TIMELINE_CALLS = 20
-CALLS_PER_PAGE = 50
+# The newest calls the page lists; older ones are a link away, on the calls list. Orders
+# rarely see more; and since each listed call (its player above all) costs about a
+# twentieth of the page, a page with thousands of calls costs about what one with one call
+# does.
+CALLS_SHOWN = 10
+# Unmatched calls linked one by one from the summary; more are counted, not listed.
+UNMATCHED_LISTED = 10
 
 
 class AllocationDetailView(PermissionRequiredMixin, DetailView):
-    """One allocation as the story of its order, and every call connected through it. Data
-    older than STALE_AFTER is refreshed in the background; the page updates itself."""
+    """One allocation as the story of its order, and its newest calls. Data older than
+    STALE_AFTER is refreshed in the background; the page updates itself."""
 
     permission_required = "allocations.view_allocation"
     template_name = "console/allocation.html"
@@ -44,50 +44,80 @@ class AllocationDetailView(PermissionRequiredMixin, DetailView):
         context = super().get_context_data(**kwargs)
         allocation = self.object
         user = self.request.user
-        refreshing = allocation.is_stale(after_seconds=settings.STALE_AFTER)
-        if refreshing:
+        stale = allocation.is_stale(after_seconds=settings.STALE_AFTER)
+        if stale:
             allocation_request_refresh(allocation=allocation)
-        shown = revealed(
+        refreshing = refresh_pending(
+            allocation=allocation,
+            stale=stale,
+            requested=self.request.GET.get("refreshing", ""),
+            now=timezone.now(),
+        )
+        seconds_left = reveal_seconds_left(
             session=self.request.session,
             user=user,
             object_type="allocation",
             object_id=allocation.greenpin_id,
         )
-        party_sides = {party.number: party.side for party in allocation.parties.all()}
-        can_play = user.has_perm("calls.play_recording")
-        table = CallTable(
-            call_list_for_allocation(allocation=allocation),
-            party_sides=party_sides,
-            can_play=can_play,
-            reveal=shown["numbers"],
-        )
-        RequestConfig(
-            self.request,
-            paginate={"per_page": CALLS_PER_PAGE, "paginator_class": BoundedPaginator},
-        ).configure(table)
-        calls = call_list_with_events(allocation=allocation, latest=TIMELINE_CALLS)
-        unmatched = list(
-            call_list_unmatched_candidates(allocation=allocation).values_list("sid", flat=True)
-        )
-        summary = case_summary_for_allocation(
+        shown = {what: seconds > 0 for what, seconds in seconds_left.items()}
+        calls = call_list_page_for_allocation(allocation=allocation, limit=CALLS_SHOWN)
+        candidates = call_list_unmatched_candidates(allocation=allocation)
+        unmatched_sids = list(candidates.values_list("sid", flat=True)[: UNMATCHED_LISTED + 1])
+        unmatched = len(unmatched_sids)
+        if unmatched > UNMATCHED_LISTED:
+            unmatched = candidates.count()
+        summary = case_summary_for_allocation_page(
             allocation=allocation,
-            calls=call_list_for_allocation(allocation=allocation),
-            unmatched=len(unmatched),
+            unmatched=unmatched,
             numbers_revealed=shown["numbers"],
             stale_after=settings.STALE_AFTER,
         )
         context.update(
             summary=summary,
-            unmatched_sids=unmatched,
-            calls_table=table,
-            timeline=allocation_timeline(allocation=allocation, calls=calls),
-            earlier_calls=max(0, table.paginator.count - len(calls)),
-            party_sides=party_sides,
+            unmatched_sids=unmatched_sids[:UNMATCHED_LISTED],
+            timeline=allocation_timeline(
+                allocation=allocation,
+                calls=calls,
+                complete=summary.calls <= len(calls),
+                reveal=shown["numbers"],
+            ),
+            calls_shown=len(calls),
+            older_calls=max(0, summary.calls - len(calls)),
             revealed=shown,
-            can_play=can_play,
-            refreshing=refreshing or "refreshing" in self.request.GET,
+            reveal_seconds=seconds_left,
+            can_play=user.has_perm("calls.play_recording"),
+            refreshing=refreshing,
+            # Said once the refresh is over, never beside "Refreshing from Exotel…".
+            refresh_failed=bool(allocation.last_sync_error) and not refreshing,
         )
         return context
+
+
+# How long after "Refresh now" the page may still say it is refreshing without an attempt.
+REFRESH_REQUEST_SECONDS = 60
+
+
+def refresh_pending(*, allocation, stale: bool, requested: str, now: datetime) -> bool:
+    """Whether a refresh from Exotel is under way for this page, so it says "Refreshing from
+    Exotel…" and polls: one was asked for (by `Refresh now`, whose redirect carries its time
+    in milliseconds as `requested`, or by opening stale data) and no attempt has been made
+    since. A refresh that failed within STALE_AFTER is over: the page says it failed
+    instead, and a reload of the page after it does not bring the spinner back."""
+    attempted = allocation.last_sync_attempt_at
+    try:
+        asked = datetime.fromtimestamp(int(requested) / 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        asked = None
+    if asked is not None and timedelta(0) <= now - asked <= timedelta(
+        seconds=REFRESH_REQUEST_SECONDS
+    ):
+        return attempted is None or attempted < asked
+    failed_lately = (
+        bool(allocation.last_sync_error)
+        and attempted is not None
+        and (now - attempted).total_seconds() < settings.STALE_AFTER
+    )
+    return stale and not failed_lately
 
 
 class AllocationRevealView(View):
@@ -104,6 +134,24 @@ class AllocationRevealView(View):
         reveal_grant(
             session=request.session,
             **who(request),
+            what=what,
+            object_type="allocation",
+            object_id=allocation.greenpin_id,
+        )
+        return redirect(allocation)
+
+
+class AllocationHideView(View):
+    """Hide a revealed PIN or numbers again before the five minutes are up."""
+
+    def post(self, request, greenpin_id: str, what: str):
+        if what not in REVEALS:
+            raise Http404
+        if not request.user.has_perm("allocations.view_allocation"):
+            raise PermissionDenied
+        allocation = or_404(allocation_get_for_page(greenpin_id=greenpin_id))
+        reveal_withdraw(
+            session=request.session,
             what=what,
             object_type="allocation",
             object_id=allocation.greenpin_id,
@@ -132,4 +180,5 @@ class AllocationRefreshView(PermissionRequiredMixin, View):
     def post(self, request, greenpin_id: str):
         allocation = or_404(allocation_get_for_page(greenpin_id=greenpin_id))
         allocation_request_refresh(allocation=allocation)
-        return redirect(allocation.get_absolute_url() + "?refreshing=1")
+        asked = int(timezone.now().timestamp() * 1000)
+        return redirect(f"{allocation.get_absolute_url()}?refreshing={asked}")

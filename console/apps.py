@@ -6,4 +6,6 @@ class ConsoleConfig(AppConfig):
     verbose_name = "Support console"
 
     def ready(self) -> None:
-        from .api import checks  # noqa: F401  (registers the check of the API's settings)
+        # Importing them registers the system checks of the console's and the API's settings.
+        from . import checks  # noqa: F401
+        from .api import checks as api_checks  # noqa: F401

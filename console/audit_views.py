@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.utils import timezone
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -9,6 +10,7 @@ from audit.models import AccessLog
 from .audit_filters import AccessLogFilter
 from .audit_tables import AccessLogTable
 from .tables import BoundedLazyPaginator
+from .view_helpers import date_presets
 
 
 class AccessLogView(PermissionRequiredMixin, SingleTableMixin, FilterView):
@@ -22,3 +24,10 @@ class AccessLogView(PermissionRequiredMixin, SingleTableMixin, FilterView):
 
     def get_queryset(self):
         return AccessLog.objects.select_related("user").order_by("-at", "-id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["presets"] = date_presets(
+            self.request.GET, after="at_after", before="at_before", today=timezone.localdate()
+        )
+        return context

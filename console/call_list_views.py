@@ -18,12 +18,11 @@ from .charts import call_chart
 from .exports import call_csv_rows
 from .filters import CallFilter
 from .tables import BoundedLazyPaginator, CallListTable
-from .view_helpers import who
+from .view_helpers import date_presets, who
 from .views import SearchThrottleMixin
 
 # How far back the picture looks when no start date is chosen.
 DEFAULT_PICTURE_DAYS = 7
-DATE_KEYS = ("started_after", "started_before")
 
 
 class CallSearchMixin(SearchThrottleMixin):
@@ -61,7 +60,9 @@ class CallListView(PermissionRequiredMixin, CallSearchMixin, SingleTableMixin, F
         context["count"], context["more"] = call_count_capped(plain) if valid else (0, False)
         context["filtered"] = bool(set(params) - {"page", "sort", "per_page"})
         context["export_query"] = params.urlencode()
-        context["presets"] = _presets(params, today=timezone.localdate())
+        context["presets"] = date_presets(
+            params, after="started_after", before="started_before", today=timezone.localdate()
+        )
         if valid:
             started = self.filterset.form.cleaned_data.get("started") if params else None
             first_day, last_day = _picture_days(started)
@@ -110,21 +111,3 @@ def _picture_days(started: slice | None) -> tuple[date, date]:
     last = stop or max(today, start or today)
     first = start or last - timedelta(days=DEFAULT_PICTURE_DAYS - 1)
     return (first, last) if first <= last else (last, last)
-
-
-def _presets(params: QueryDict, *, today: date) -> list[dict]:
-    """Today, Yesterday, Last 7 days, Last 30 days: links keeping every other filter."""
-    ranges = [
-        ("Today", today, today),
-        ("Yesterday", today - timedelta(days=1), today - timedelta(days=1)),
-        ("Last 7 days", today - timedelta(days=6), today),
-        ("Last 30 days", today - timedelta(days=29), today),
-    ]
-    presets = []
-    for label, first, last in ranges:
-        query = params.copy()
-        query.pop("page", None)
-        query["started_after"], query["started_before"] = first.isoformat(), last.isoformat()
-        current = [params.get(k) for k in DATE_KEYS] == [first.isoformat(), last.isoformat()]
-        presets.append({"label": label, "query": query.urlencode(), "current": current})
-    return presets

@@ -30,6 +30,8 @@ from calls.services import CallLinkRefused, call_recording_record_fetch
 from exotel import recordings
 from exotel.errors import ExotelError
 
+from .call_outcomes import call_failure_reason, call_talk_text
+from .call_parties import call_parties, side_label, who_called_whom
 from .services import REVEALS, call_link_audited, revealed
 from .view_helpers import or_404, who
 
@@ -50,6 +52,15 @@ class CallDetailView(PermissionRequiredMixin, DetailView):
         context = super().get_context_data(**kwargs)
         call = self.object
         context["events"] = call_event_list_for_call(call=call)
+        parties = call_parties(call)
+        context.update(
+            parties=parties,
+            who=who_called_whom(parties),
+            caller_label=side_label(parties.caller_side),
+            callee_label=side_label(parties.callee_side),
+            reason=call_failure_reason(call, parties),
+            talk=call_talk_text(call),
+        )
         context["can_play"] = self.request.user.has_perm("calls.play_recording")
         if call.allocation is None:
             context["candidates"] = call_link_candidates(call=call)

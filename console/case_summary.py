@@ -16,9 +16,12 @@ from datetime import UTC, datetime, tzinfo
 from django.conf import settings
 from django.utils import timezone
 
+from calls.selectors import CallCounts, call_counts_for_allocation
 from exotel.call_statuses import TERMINAL_STATUSES
 from exotel.phones import format_phone
 
+from .call_outcomes import failure_reason
+from .call_parties import party_sides, side_label
 from .masking import mask_phone
 from .templatetags.console import duration, relative_to
 
@@ -26,6 +29,7 @@ from .templatetags.console import duration, relative_to
 MAX_LISTED = 5
 
 A, B = "A", "B"
+SIDE_ORDER = {A: 0, B: 1, "": 2}
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,65 @@ class CallFact:
     start: datetime | None
     status: str
     talk_seconds: int | None = None
-    # Why it failed, in Exotel's words. The Call Details API and the status callbacks name no
-    # reason today, so the mirror passes none; the sentence carries one when given.
+    # Why it did not connect, from how Exotel says each leg ended (`call_outcomes`).
     reason: str = ""
     has_recording: bool = False
+    # The whole call, ringing included: said when Exotel did not report the talk time.
+    total_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class CallGroup:
+    """The calls one side made at one place in the lifetime (`before`, `during`, `after`):
+    what the story needs of them without holding every call. `newest` are the latest
+    MAX_LISTED calls (all of them when there are no more), oldest first."""
+
+    place: str
+    side: str
+    count: int
+    # The earliest start (None when no call has one).
+    first: datetime | None
+    # How many calls came to each kind of outcome (`_kind`).
+    kinds: Counter[str]
+    # Every call ended without a conversation.
+    all_missed: bool
+    newest: tuple[CallFact, ...]
+
+    @property
+    def last(self) -> CallFact:
+        return self.newest[-1]
+
+
+def call_groups(facts: Iterable[CallFact], lifetime: Lifetime) -> list[CallGroup]:
+    """`CallGroup`s of individual calls (a page that has every call at hand)."""
+    buckets: dict[tuple[str, str], list[CallFact]] = {}
+    for fact in sorted(facts, key=_order):
+        side = fact.side if fact.side in (A, B) else ""
+        buckets.setdefault((lifetime.place(fact.start), side), []).append(fact)
+    return _in_order(
+        [
+            CallGroup(
+                place=place,
+                side=side,
+                count=len(group),
+                first=group[0].start,
+                kinds=Counter(_kind(f) for f in group),
+                all_missed=all(_missed(f.status) for f in group),
+                newest=tuple(group[-MAX_LISTED:]),
+            )
+            for (place, side), group in buckets.items()
+        ]
+    )
+
+
+def _in_order(groups: list[CallGroup]) -> list[CallGroup]:
+    """Groups by their first call, and by side (A, B, neither) when those start together,
+    so a story reads the same however its groups were found."""
+    return sorted(groups, key=_first_call)
+
+
+def _missed(status: str) -> bool:
+    return status in TERMINAL_STATUSES and status != "completed"
 
 
 @dataclass(frozen=True)
@@ -97,16 +156,19 @@ class CaseSummary:
     # Short, for a table cell: "3 calls, last: no answer".
     outcome: str
     ticket: str = field(repr=False)
+    # How many calls the story tells of.
+    calls: int = 0
 
 
 def case_summary(
     *,
     lifetime: Lifetime,
-    calls: Iterable[CallFact],
+    calls: Iterable[CallFact] = (),
     now: datetime,
     zone: tzinfo,
     a_label: str,
     b_label: str,
+    groups: Iterable[CallGroup] | None = None,
     unmatched: int = 0,
     last_synced_at: datetime | None = None,
     stale_after: int | None = None,
@@ -115,16 +177,18 @@ def case_summary(
 ) -> CaseSummary:
     """The case summary of one allocation.
 
+    The calls come as `calls`, one fact each, or already grouped as `groups` (`call_groups`,
+    or the same counted by the database for an allocation with thousands of calls).
     Times are in `zone`, as a clock when on `now`'s day there and with the date otherwise.
     Data is called stale when it is not `final` and `last_synced_at` is older than
     `stale_after` seconds (or missing); `stale_after=None` never calls it stale.
     """
-    facts = sorted(calls, key=_order)
+    grouped = list(groups) if groups is not None else call_groups(calls, lifetime)
     labels = {A: a_label, B: b_label}
 
     def story(with_zone: bool) -> list[str]:
         clock = _Clock(now=now, zone=zone, with_zone=with_zone)
-        return _story(facts, lifetime, labels, clock, now)
+        return _story(grouped, lifetime, labels, clock, now)
 
     stale = False
     if not final and stale_after is not None:
@@ -163,8 +227,9 @@ def case_summary(
         unmatched=unmatched,
         unmatched_sentence=unmatched_sentence,
         freshness=freshness,
-        outcome=_outcome(facts),
+        outcome=_outcome(grouped),
         ticket=ticket,
+        calls=sum(group.count for group in grouped),
     )
 
 
@@ -193,27 +258,25 @@ def _order(fact: CallFact) -> tuple[bool, datetime]:
 
 
 def _story(
-    facts: list[CallFact],
+    groups: list[CallGroup],
     lifetime: Lifetime,
     labels: dict[str, str],
     clock: _Clock,
     now: datetime,
 ) -> list[str]:
-    places: dict[str, list[CallFact]] = {"before": [], "during": [], "after": []}
-    for fact in facts:
-        places[lifetime.place(fact.start)].append(fact)
+    places: dict[str, list[CallGroup]] = {"before": [], "during": [], "after": []}
+    for group in groups:
+        places[group.place].append(group)
     sentences = []
     during = places["during"]
     if not during:
         sentences.append(_nothing_attempted(lifetime, clock, now))
     else:
-        sides: dict[str, list[CallFact]] = {}
-        for fact in during:
-            sides.setdefault(fact.side if fact.side in (A, B) else "", []).append(fact)
+        # The side that called first speaks first; the other one "called back".
         spoken: set[str] = set()
-        for side, side_facts in sides.items():
-            sentences.append(_side_sentence(side, side_facts, labels, spoken, clock))
-            spoken.add(side)
+        for group in sorted(during, key=_first_call):
+            sentences.append(_side_sentence(group, labels, spoken, clock))
+            spoken.add(group.side)
     if places["before"]:
         sentences.append(
             _outside_sentence(places["before"], "before the allocation was created", labels, clock)
@@ -223,6 +286,11 @@ def _story(
             _outside_sentence(places["after"], f"after it {lifetime.end_word}", labels, clock)
         )
     return sentences
+
+
+def _first_call(group: CallGroup) -> tuple[bool, datetime, int]:
+    first = group.first or group.last.start
+    return (first is None, first or datetime.min.replace(tzinfo=UTC), SIDE_ORDER[group.side])
 
 
 def _nothing_attempted(lifetime: Lifetime, clock: _Clock, now: datetime) -> str:
@@ -242,12 +310,12 @@ def _nothing_attempted(lifetime: Lifetime, clock: _Clock, now: datetime) -> str:
 
 
 def _side_sentence(
-    side: str,
-    facts: list[CallFact],
+    group: CallGroup,
     labels: dict[str, str],
     spoken: set[str],
     clock: _Clock,
 ) -> str:
+    side = group.side
     if side:
         other = B if side == A else A
         subject = labels[side]
@@ -261,36 +329,41 @@ def _side_sentence(
             "",
         )
         missed = "never got through"
-    count = len(facts)
+    count = group.count
     times = "once" if count == 1 else f"{count} times"
-    all_missed = all(f.status in TERMINAL_STATUSES and f.status != "completed" for f in facts)
     if count == 1:
-        fact = facts[0]
+        fact = group.last
         return f"{subject} {verb}{target} once, {clock.at(fact.start)}, {_what(fact)}."
-    if all_missed or count > MAX_LISTED:
-        span = f"between {clock.at(facts[0].start)} and {clock.at(facts[-1].start)}"
-        breakdown = _breakdown(facts)
-        if all_missed:
+    if group.all_missed or count > MAX_LISTED:
+        span = f"between {clock.at(group.first)} and {clock.at(group.last.start)}"
+        breakdown = _breakdown(group.kinds)
+        if group.all_missed:
             return f"{subject} {verb} {times} {span} and {missed} ({breakdown})."
-        last = facts[-1]
+        last = group.last
         return (
             f"{subject} {verb}{target} {times} {span} ({breakdown}); "
             f"last {clock.at(last.start)}, {_what(last)}."
         )
-    listed = ", ".join(f"{clock.at(f.start)} {_what(f)}" for f in facts)
+    listed = ", ".join(f"{clock.at(f.start)} {_what(f)}" for f in group.newest)
     return f"{subject} {verb}{target} {times}: {listed}."
 
 
 def _outside_sentence(
-    facts: list[CallFact], when: str, labels: dict[str, str], clock: _Clock
+    groups: list[CallGroup], when: str, labels: dict[str, str], clock: _Clock
 ) -> str:
-    if len(facts) > MAX_LISTED:
-        return f"{_calls(len(facts))} {when} ({_breakdown(facts)})."
+    count = sum(group.count for group in groups)
+    if count > MAX_LISTED:
+        kinds: Counter[str] = Counter()
+        for group in groups:
+            kinds.update(group.kinds)
+        return f"{_calls(count)} {when} ({_breakdown(kinds)})."
+    # At most MAX_LISTED calls in all: each group holds every one of its calls.
+    facts = sorted((f for group in groups for f in group.newest), key=_order)
     listed = ", ".join(
         f"{clock.at(f.start)} from {labels.get(f.side, 'another number')}, {_what(f)}"
         for f in facts
     )
-    return f"{_calls(len(facts))} {when}: {listed}."
+    return f"{_calls(count)} {when}: {listed}."
 
 
 def _relative(moment: datetime, now: datetime) -> str:
@@ -305,7 +378,12 @@ def _calls(count: int) -> str:
 def _what(fact: CallFact) -> str:
     """What came of one call: `talked 2 min 7 s`, `no answer`, `failed: wrong PIN`."""
     if fact.status == "completed":
-        word = f"talked {duration(fact.talk_seconds)}" if fact.talk_seconds else "answered"
+        if fact.talk_seconds:
+            word = f"talked {duration(fact.talk_seconds)}"
+        elif fact.talk_seconds is None and fact.total_seconds:
+            word = f"answered, {duration(fact.total_seconds)} in all, talk time not reported"
+        else:
+            word = "answered"
         return f"{word} (recorded)" if fact.has_recording else word
     return _kind(fact)
 
@@ -327,19 +405,20 @@ def _kind(fact: CallFact) -> str:
     return "outcome not known yet"
 
 
-def _breakdown(facts: list[CallFact]) -> str:
-    counts = Counter(_kind(f) for f in facts)
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+def _breakdown(kinds: Counter[str]) -> str:
+    ordered = sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
     return ", ".join(f"{count} {kind}" for kind, count in ordered)
 
 
-def _outcome(facts: list[CallFact]) -> str:
-    if not facts:
+def _outcome(groups: list[CallGroup]) -> str:
+    count = sum(group.count for group in groups)
+    if not count:
         return "no calls"
-    last = _what(facts[-1]).removesuffix(" (recorded)")
-    if len(facts) == 1:
+    newest = max((group.last for group in groups), key=_order)
+    last = _what(newest).removesuffix(" (recorded)")
+    if count == 1:
         return f"1 call: {last}"
-    return f"{len(facts)} calls, last: {last}"
+    return f"{count} calls, last: {last}"
 
 
 # --- the ticket -----------------------------------------------------------------------------
@@ -410,31 +489,107 @@ def case_summary_for_allocation(
 ) -> CaseSummary:
     """The summary of an allocation whose parties are prefetched and whose calls are given:
     no query of its own. Numbers in the ticket are masked unless `numbers_revealed`."""
+    sides = party_sides(allocation)
+    facts = [_fact(call, sides.get(call.from_number, "")) for call in calls]
+    return _summary_of(allocation, numbers_revealed, now, stale_after, unmatched, calls=facts)
+
+
+def case_summary_for_allocation_page(
+    *,
+    allocation,
+    unmatched: int = 0,
+    numbers_revealed: bool = False,
+    now: datetime | None = None,
+    stale_after: int | None = None,
+) -> CaseSummary:
+    """The summary of an allocation (parties prefetched) from its calls as the database counts
+    them: the same two queries for one call or ten thousand."""
+    counts = call_counts_for_allocation(
+        allocation=allocation, sides=party_sides(allocation), newest=MAX_LISTED
+    )
+    return _summary_of(
+        allocation, numbers_revealed, now, stale_after, unmatched, groups=_groups(counts)
+    )
+
+
+def _groups(counts: CallCounts) -> list[CallGroup]:
+    totals: dict[tuple[str, str], list] = {}
+    for row in counts.groups:
+        key = (row["place"], row["side"])
+        count, kinds, all_missed = totals.get(key) or [0, Counter(), True]
+        fact = CallFact(
+            side=row["side"],
+            start=None,
+            status=row["status"],
+            reason=_reason(row["status"], row["leg1_status"], row["leg2_status"], row["side"]),
+        )
+        kinds[_kind(fact)] += row["n"]
+        totals[key] = [count + row["n"], kinds, all_missed and _missed(row["status"])]
+    firsts: dict[tuple[str, str], list[datetime]] = {}
+    for row in counts.groups:
+        starts = firsts.setdefault((row["place"], row["side"]), [])
+        if row["first"] is not None:
+            starts.append(row["first"])
+    newest: dict[tuple[str, str], list[CallFact]] = {}
+    for call in counts.newest:
+        newest.setdefault((call.place, call.side), []).append(_fact(call, call.side))
+    return _in_order(
+        [
+            CallGroup(
+                place=place,
+                side=side,
+                count=totals[place, side][0],
+                first=min(firsts[place, side], default=None),
+                kinds=totals[place, side][1],
+                all_missed=totals[place, side][2],
+                newest=tuple(newest[place, side]),
+            )
+            for place, side in totals
+        ]
+    )
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _fact(call, side: str) -> CallFact:
+    return CallFact(
+        side=side,
+        start=call.start_time,
+        status=call.status,
+        talk_seconds=call.talk_duration,
+        reason=_reason(call.status, call.leg1_status, call.leg2_status, side),
+        has_recording=bool(call.recording_url),
+        total_seconds=call.duration,
+    )
+
+
+def _reason(status: str, leg1: str, leg2: str, side: str) -> str:
+    # GreenPin bridges one side to the other: whom a party called is the other side.
+    callee = side_label({A: B, B: A}.get(side, "")) or "the other party"
+    return failure_reason(status=status, leg1=leg1, leg2=leg2, callee=callee)
+
+
+def _summary_of(
+    allocation,
+    numbers_revealed: bool,
+    now: datetime | None,
+    stale_after: int | None,
+    unmatched: int,
+    *,
+    calls: Iterable[CallFact] = (),
+    groups: list[CallGroup] | None = None,
+) -> CaseSummary:
     parties = list(allocation.parties.all())
-    sides: dict[str, str] = {}
-    for party in parties:
-        # A number on both sides cannot tell who called.
-        sides[party.number] = (
-            "" if sides.get(party.number, party.side) != party.side else party.side
-        )
     show = format_phone if numbers_revealed else mask_phone
-    facts = [
-        CallFact(
-            side=sides.get(call.from_number, ""),
-            start=call.start_time,
-            status=call.status,
-            talk_seconds=call.talk_duration,
-            has_recording=bool(call.recording_url),
-        )
-        for call in calls
-    ]
     return case_summary(
         lifetime=Lifetime(
             created_at=allocation.created_at,
             expires_at=allocation.expires_at,
             deleted_at=allocation.deleted_at,
         ),
-        calls=facts,
+        calls=calls,
+        groups=groups,
         now=now or timezone.now(),
         zone=timezone.get_current_timezone(),
         a_label=settings.A_PARTY_LABEL,

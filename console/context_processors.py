@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from exotel.request_guard import alerts
@@ -13,3 +14,9 @@ def provider_alerts(request) -> dict:
     if not hasattr(request, "_provider_alerts"):
         request._provider_alerts = SimpleLazyObject(alerts)
     return {"provider_alerts": request._provider_alerts}
+
+
+def party_labels(request) -> dict:
+    """What the deployment calls the two sides of an allocation (`Delivery agent`,
+    `Customer`), for every page, table and filter that names a party."""
+    return {"party_labels": {"A": settings.A_PARTY_LABEL, "B": settings.B_PARTY_LABEL}}

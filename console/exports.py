@@ -6,29 +6,40 @@ who presses "Show PIN" (one allocation at a time, audited)."""
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from calls.models import UNMATCHED_STATES
 
-from .call_parties import call_parties
+from .call_outcomes import call_failure_reason
+from .call_parties import call_parties, side_label, who_called_whom
 from .masking import mask_phone
 from .selectors import LookupRow
 
-HEADER = [
-    "greenpin_id",
-    "order_id",
-    "status",
-    "virtual_number",
-    "a_parties",
-    "b_parties",
-    "created_at",
-    "expires_at",
-    "call_count",
-    "last_synced_at",
-]
+
+def allocation_csv_header() -> list[str]:
+    """The parties' columns are named by the deployment's labels (`delivery_agent_numbers`)."""
+    return [
+        "greenpin_id",
+        "order_id",
+        "status",
+        "virtual_number",
+        f"{_column(settings.A_PARTY_LABEL, 'a_party')}_numbers",
+        f"{_column(settings.B_PARTY_LABEL, 'b_party')}_numbers",
+        "created_at",
+        "expires_at",
+        "call_count",
+        "last_synced_at",
+    ]
+
+
+def _column(label: str, fallback: str) -> str:
+    words = re.findall(r"\w+", label.lower())
+    return "_".join(words) or fallback
 
 
 class _Echo:
@@ -43,14 +54,14 @@ def allocation_csv_rows(
 ) -> Iterator[str]:
     writer = csv.writer(_Echo())
     show_number = (lambda n: n) if full_numbers else mask_phone
-    yield writer.writerow(HEADER)
+    yield writer.writerow(allocation_csv_header())
     rows: Iterable = queryset.prefetch_related("parties").iterator(chunk_size=chunk_size)
     for allocation in rows:
         yield writer.writerow(csv_cells(*_allocation_cells(allocation, show_number)))
 
 
 def _allocation_cells(allocation, show_number) -> list[object]:
-    """An allocation's cells, in the order of HEADER."""
+    """An allocation's cells, in the order of `allocation_csv_header()`."""
     return [
         allocation.greenpin_id,
         allocation.order_id,
@@ -65,15 +76,12 @@ def _allocation_cells(allocation, show_number) -> list[object]:
     ]
 
 
-LOOKUP_HEADER = ["line", "outcome", *HEADER]
-
-
 def lookup_csv_rows(rows: Iterable[LookupRow], *, full_numbers: bool) -> Iterator[str]:
     """The bulk lookup as CSV: a row per line with what it found, and the allocation's
     columns (as in `allocation_csv_rows`) where it found one."""
     writer = csv.writer(_Echo())
     show_number = (lambda n: n) if full_numbers else mask_phone
-    yield writer.writerow(LOOKUP_HEADER)
+    yield writer.writerow(["line", "outcome", *allocation_csv_header()])
     for row in rows:
         found = row.allocation
         columns = [] if found is None else _allocation_cells(found, show_number)
@@ -88,9 +96,13 @@ CALL_HEADER = [
     "ended_at",
     "status",
     "direction",
+    "who_called_whom",
     "caller",
+    "caller_party",
     "callee",
+    "callee_party",
     "virtual_number",
+    "failure_reason",
     "ring_seconds",
     "talk_seconds",
     "total_seconds",
@@ -119,9 +131,13 @@ def call_csv_rows(
                 _iso(call.end_time),
                 call.status,
                 call.direction,
+                who_called_whom(parties),
                 show_number(parties.caller),
+                side_label(parties.caller_side),
                 show_number(parties.callee),
+                side_label(parties.callee_side),
                 show_number(parties.virtual_number),
+                call_failure_reason(call, parties),
                 _blank_if_none(call.ring_duration),
                 _blank_if_none(call.talk_duration),
                 _blank_if_none(call.duration),

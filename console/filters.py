@@ -4,13 +4,16 @@ from datetime import date
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
+from django.utils.html import format_html
 
-from allocations.models import Allocation, AllocationStatus
+from allocations.models import Allocation, AllocationStatus, Party
 from calls.models import UNMATCHED_STATES, Call, LinkState
 from calls.selectors import call_matching
 from exotel.call_statuses import FILTER_STATUSES, STATUS_RANK, TERMINAL_STATUSES
+from exotel.ids import MAX_ID_LENGTH, is_exotel_id
 
 from .selectors import allocation_search
 
@@ -18,7 +21,8 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
 class DateRange(django_filters.widgets.DateRangeWidget):
-    """Two date pickers, each with its own accessible name."""
+    """Two date pickers, each with its own accessible name, read "<from> to <until>"; the
+    field's label points at the first."""
 
     def __init__(self):
         super().__init__(
@@ -30,6 +34,22 @@ class DateRange(django_filters.widgets.DateRangeWidget):
         for widget, word in zip(context["widget"]["subwidgets"], ("from", "to"), strict=True):
             widget["attrs"]["aria-label"] = f"{name.replace('_', ' ')} {word}"
         return context
+
+    def id_for_label(self, id_):
+        # A label for the pair names the first date, never nothing.
+        return f"{id_}_0" if id_ else ""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        subwidgets = self.get_context(name, value, attrs)["widget"]["subwidgets"]
+        first, last = (
+            widget.render(sub["name"], sub["value"], sub["attrs"], renderer)
+            for widget, sub in zip(self.widgets, subwidgets, strict=True)
+        )
+        return format_html(
+            '<span class="date-range">{} <span class="date-range-to">to</span> {}</span>',
+            first,
+            last,
+        )
 
 
 # Dates a person may filter on; 0001-01-01 in a zone east of UTC is before year 1 in UTC,
@@ -120,6 +140,15 @@ MAX_TALK_SECONDS = 86_400
 MAX_QUERY_LENGTH = 256
 
 
+def caller_choices() -> list[tuple[str, str]]:
+    """The two sides by the deployment's labels, read when the form is built."""
+    return [
+        ("A", settings.A_PARTY_LABEL),
+        ("B", settings.B_PARTY_LABEL),
+        ("other", f"Neither {settings.A_PARTY_LABEL} nor {settings.B_PARTY_LABEL}"),
+    ]
+
+
 class SecondsField(forms.IntegerField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 0)
@@ -146,6 +175,9 @@ class CallFilter(django_filters.FilterSet):
         label="Outcome",
         widget=forms.CheckboxSelectMultiple,
     )
+    caller = django_filters.ChoiceFilter(
+        choices=caller_choices, method="filter_caller", label="Who called", empty_label="Anyone"
+    )
     direction = django_filters.ChoiceFilter(choices=DIRECTION_CHOICES, empty_label="Any")
     link = django_filters.ChoiceFilter(
         choices=LINK_CHOICES, method="filter_link", label="Link", empty_label="Any"
@@ -164,6 +196,9 @@ class CallFilter(django_filters.FilterSet):
     )
     in_search = django_filters.CharFilter(
         method="filter_in_search", label="Allocations of the search", max_length=2000
+    )
+    allocation = django_filters.CharFilter(
+        method="filter_allocation", label="GreenPin ID", max_length=MAX_ID_LENGTH
     )
 
     class Meta:
@@ -195,6 +230,24 @@ class CallFilter(django_filters.FilterSet):
         if value == "no":
             return queryset.filter(recording_url="")
         return queryset
+
+    def filter_caller(self, queryset, name, value):
+        """Calls whose caller is a party of the call's allocation on that side: an index
+        lookup per call (party number), never a join of every call and party."""
+        party = Party.objects.filter(
+            allocation=OuterRef("allocation"), number=OuterRef("from_number")
+        )
+        if value in ("A", "B"):
+            return queryset.filter(Exists(party.filter(side=value)))
+        if value == "other":
+            return queryset.exclude(Exists(party))
+        return queryset
+
+    def filter_allocation(self, queryset, name, value):
+        """The calls of one allocation (its page links here for its older calls)."""
+        if not is_exotel_id(value):
+            return queryset.none()
+        return queryset.filter(allocation__greenpin_id=value)
 
     def filter_in_search(self, queryset, name, value):
         """Calls of the allocations an allocation search (its query string) finds."""

@@ -22,6 +22,7 @@ from django.db.models.functions import Lower
 
 from allocations.models import Allocation, Party, ReversedNumber
 from calls.models import Call
+from calls.selectors import SUMMARY_FIELDS
 from exotel.custom_field import parse_order_id
 from exotel.ids import is_exotel_id, looks_like_greenpin_id
 from exotel.phones import normalize_phone
@@ -316,16 +317,7 @@ def allocation_list_recent() -> QuerySet[Allocation]:
 def allocation_list_with_calls(queryset: QuerySet[Allocation]) -> QuerySet[Allocation]:
     """The same allocations with the calls each one's outcome is told from: one query for a
     whole page of rows, however many rows and calls."""
-    calls = Call.objects.only(
-        "id",
-        "allocation_id",
-        "from_number",
-        "status",
-        "start_time",
-        "duration",
-        "talk_duration",
-        "recording_url",
-    )
+    calls = Call.objects.only("allocation_id", *SUMMARY_FIELDS)
     return queryset.prefetch_related(Prefetch("calls", queryset=calls))
 
 

@@ -66,13 +66,33 @@ def revealed(
     *, session: SessionBase, user: Any, object_type: str, object_id: str
 ) -> dict[str, bool]:
     """Which of "pin" and "numbers" this person revealed for the object within the window."""
+    left = reveal_seconds_left(
+        session=session, user=user, object_type=object_type, object_id=object_id
+    )
+    return {what: seconds > 0 for what, seconds in left.items()}
+
+
+def reveal_seconds_left(
+    *, session: SessionBase, user: Any, object_type: str, object_id: str
+) -> dict[str, int]:
+    """How many whole seconds each of "pin" and "numbers" stays shown (0: hidden), for the
+    page's "visible for 4:59"."""
     grants = session.get(REVEAL_SESSION_KEY, {})
     now = time.time()
-    return {
-        what: now - grants.get(f"{object_type}:{object_id}:{what}", 0) < REVEAL_SECONDS
-        and user.has_perm(permission)
-        for what, (permission, _) in REVEALS.items()
-    }
+    left = {}
+    for what, (permission, _) in REVEALS.items():
+        remaining = REVEAL_SECONDS - (now - grants.get(f"{object_type}:{object_id}:{what}", 0))
+        allowed = remaining > 0 and user.has_perm(permission)
+        left[what] = max(1, int(remaining)) if allowed else 0
+    return left
+
+
+def reveal_withdraw(*, session: SessionBase, what: str, object_type: str, object_id: str) -> None:
+    """Hide what this person revealed before its time is up ("Hide"). Not audited: it shows
+    nothing."""
+    grants = dict(session.get(REVEAL_SESSION_KEY, {}))
+    if grants.pop(f"{object_type}:{object_id}:{what}", None) is not None:
+        session[REVEAL_SESSION_KEY] = grants
 
 
 def search_take_slot(*, user_id: int, searches: int = 1) -> bool:

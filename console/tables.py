@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
 from django.template.loader import render_to_string
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django_tables2.data import TableListData
@@ -11,7 +13,8 @@ from allocations.models import Allocation
 from calls.models import Call
 from exotel.call_statuses import status_meaning
 
-from .call_parties import call_parties, side_label
+from .call_outcomes import call_failure_reason, call_talk_text
+from .call_parties import CallParties, call_parties, who_called_whom
 from .case_summary import case_summary_for_allocation
 from .masking import mask_phone
 from .selectors import SearchTerms
@@ -59,9 +62,13 @@ class AllocationTable(tables.Table):
     order_id = tables.Column(verbose_name="Order", empty_values=("",), default="—", orderable=False)
     status = tables.Column(orderable=False)
     virtual_number = tables.Column(verbose_name="Virtual number", orderable=False)
-    parties = tables.Column(verbose_name="Parties (A → B)", empty_values=(), orderable=False)
-    created_at = tables.DateTimeColumn(verbose_name="Created", format="d M H:i")
-    expires_at = tables.DateTimeColumn(verbose_name="Expires", format="d M H:i")
+    parties = tables.Column(
+        verbose_name=lazy(lambda: f"{settings.A_PARTY_LABEL} → {settings.B_PARTY_LABEL}", str)(),
+        empty_values=(),
+        orderable=False,
+    )
+    created_at = tables.Column(verbose_name="Created")
+    expires_at = tables.Column(verbose_name="Expires")
     call_count = tables.Column(verbose_name="Calls", orderable=False)
     outcome = tables.Column(verbose_name="Outcome", empty_values=(), orderable=False)
 
@@ -108,6 +115,12 @@ class AllocationTable(tables.Table):
     def render_virtual_number(self, value: str) -> str:
         return self._marked(mask_phone(value), self.terms.matches_number(value))
 
+    def render_created_at(self, value) -> str:
+        return local_time(value)
+
+    def render_expires_at(self, value) -> str:
+        return local_time(value)
+
     def render_parties(self, record: Allocation) -> str:
         def numbers(parties) -> str:
             return format_html_join(
@@ -127,26 +140,44 @@ class AllocationTable(tables.Table):
         return case_summary_for_allocation(allocation=record, calls=record.calls.all()).outcome
 
 
+def _label(name: str) -> dict:
+    # Each cell names its column, for the narrow layout that stacks a row's cells.
+    return {"td": {"data-label": name}}
+
+
 class CallListTable(tables.Table):
     """Every call, for supervisors. Numbers are always masked here: revealing happens on one
     allocation's page, where it is audited."""
 
-    start_time = tables.Column(verbose_name="Started", linkify=True)
-    caller = tables.Column(empty_values=(), orderable=False)
-    callee = tables.Column(empty_values=(), orderable=False)
-    virtual_number = tables.Column(verbose_name="Virtual number", empty_values=(), orderable=False)
-    status = tables.Column(verbose_name="Outcome")
-    ring = tables.Column(verbose_name="Rang", empty_values=(), orderable=False)
-    talk_duration = tables.Column(verbose_name="Talked")
-    recording = tables.Column(empty_values=(), orderable=False)
-    order = tables.Column(verbose_name="Order", empty_values=(), orderable=False)
+    start_time = tables.Column(verbose_name="Started", linkify=True, attrs=_label("Started"))
+    parties = tables.Column(
+        verbose_name="Who called whom",
+        empty_values=(),
+        orderable=False,
+        attrs=_label("Who called whom"),
+    )
+    virtual_number = tables.Column(
+        verbose_name="Virtual number",
+        empty_values=(),
+        orderable=False,
+        attrs=_label("Virtual number"),
+    )
+    status = tables.Column(verbose_name="Outcome", attrs=_label("Outcome"))
+    ring = tables.Column(
+        verbose_name="Rang", empty_values=(), orderable=False, attrs=_label("Rang")
+    )
+    # Rendered when empty too: an answered call whose talk time Exotel did not report says so.
+    talk_duration = tables.Column(verbose_name="Talked", empty_values=(), attrs=_label("Talked"))
+    recording = tables.Column(empty_values=(), orderable=False, attrs=_label("Recording"))
+    order = tables.Column(
+        verbose_name="Order", empty_values=(), orderable=False, attrs=_label("Order")
+    )
 
     class Meta:
         model = Call
         fields = (
             "start_time",
-            "caller",
-            "callee",
+            "parties",
             "virtual_number",
             "status",
             "ring",
@@ -166,35 +197,43 @@ class CallListTable(tables.Table):
         return local_time(value)
 
     @staticmethod
-    def _party(number: str, side: str) -> str:
-        if not number:
-            return "—"
-        label = side_label(side)
-        if label:
-            return format_html('{}<br><span class="muted">{}</span>', label, mask_phone(number))
-        return mask_phone(number)
+    def _parties(record: Call) -> CallParties:
+        # Three cells of a row read who called whom: worked out once per row.
+        found = getattr(record, "_parties", None)
+        if found is None:
+            found = call_parties(record)
+            setattr(record, "_parties", found)  # noqa: B010  (a cache on this row only)
+        return found
 
-    def render_caller(self, record: Call) -> str:
-        parties = call_parties(record)
-        return self._party(parties.caller, parties.caller_side)
-
-    def render_callee(self, record: Call) -> str:
-        parties = call_parties(record)
-        return self._party(parties.callee, parties.callee_side)
+    def render_parties(self, record: Call) -> str:
+        parties = self._parties(record)
+        callee = parties.callee or parties.virtual_number
+        return format_html(
+            '{}<br><span class="muted mono">{} → {}</span>',
+            who_called_whom(parties),
+            mask_phone(parties.caller) or "—",
+            mask_phone(callee) or "—",
+        )
 
     def render_virtual_number(self, record: Call) -> str:
-        return mask_phone(call_parties(record).virtual_number) or "—"
+        return mask_phone(self._parties(record).virtual_number) or "—"
 
-    def render_status(self, value: str) -> str:
+    def render_status(self, record: Call) -> str:
+        reason = call_failure_reason(record, self._parties(record))
         return format_html(
-            '{}<br><span class="muted">{}</span>', status_badge(value), status_meaning(value)
+            '{}<br><span class="muted">{}</span>{}',
+            status_badge(record.status),
+            status_meaning(record.status),
+            format_html('<br><span class="call-reason">{}</span>', reason) if reason else "",
         )
 
     def render_ring(self, record: Call) -> str:
         return duration(record.ring_duration)
 
-    def render_talk_duration(self, value) -> str:
-        return duration(value)
+    def render_talk_duration(self, record: Call) -> str:
+        if record.status == "completed" and record.talk_duration is None:
+            return call_talk_text(record)
+        return duration(record.talk_duration)
 
     def render_recording(self, record: Call) -> str:
         return render_to_string(

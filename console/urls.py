@@ -7,6 +7,7 @@ from django.urls import path
 from .allocation_views import (
     AllocationDetailView,
     AllocationFreshnessView,
+    AllocationHideView,
     AllocationRefreshView,
     AllocationRevealView,
 )
@@ -40,6 +41,7 @@ allocation_patterns = [
     path("<str:greenpin_id>/freshness/", AllocationFreshnessView.as_view(), name="freshness"),
     path("<str:greenpin_id>/refresh/", AllocationRefreshView.as_view(), name="refresh"),
     path("<str:greenpin_id>/reveal/<str:what>/", AllocationRevealView.as_view(), name="reveal"),
+    path("<str:greenpin_id>/hide/<str:what>/", AllocationHideView.as_view(), name="hide"),
 ]
 
 call_patterns = [

@@ -16,7 +16,7 @@ import requests
 from django.conf import settings
 
 from . import errors, http
-from .call_statuses import normalize_status
+from .call_statuses import leg_status, normalize_status
 from .ids import is_exotel_id
 from .phones import normalize_phone
 from .times import parse_exotel_time
@@ -40,6 +40,9 @@ class CallRecord:
     recording_url: str
     custom_field: str | None
     raw: dict[str, Any]
+    # How each leg ended (`Details.Leg1Status`, `Leg2Status`); empty until it has.
+    leg1_status: str = ""
+    leg2_status: str = ""
 
 
 API = "Call API"
@@ -192,6 +195,8 @@ def parse_call(call: Any) -> CallRecord:
         else "",
         custom_field=custom_field if isinstance(custom_field, str) else None,
         raw=call,
+        leg1_status=leg_status(details.get("Leg1Status")),
+        leg2_status=leg_status(details.get("Leg2Status")),
     )
 
 

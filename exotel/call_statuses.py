@@ -24,6 +24,14 @@ def normalize_status(value: str) -> str:
     return STATUS_SYNONYMS.get(status, status)
 
 
+def leg_status(value: object) -> str:
+    """How one leg of a call ended, when Exotel says it has: a terminal status in its one
+    spelling, else empty (a leg still ringing says nothing about why a call ended, and
+    anything that is not a word Exotel uses is not kept)."""
+    status = normalize_status(value) if isinstance(value, str) else ""
+    return status if status in TERMINAL_STATUSES else ""
+
+
 # What each status means, in words a supervisor reads in a list or a chart legend.
 STATUS_MEANINGS = {
     "completed": "answered and talked",

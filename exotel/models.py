@@ -39,6 +39,11 @@ class ProviderState(models.Model):
     def circuit_is_open(self) -> bool:
         return bool(self.circuit_open_until and self.circuit_open_until > timezone.now())
 
+    @property
+    def stale_since(self):
+        """Since when data from this API may be stale: its last success, else its trouble."""
+        return self.last_success_at or self.auth_failed_at or self.last_failure_at
+
 
 class ProviderError(models.Model):
     """One failed Exotel request, kept for the health page's "errors in the last hour"."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from django.conf import settings
 
@@ -31,6 +33,8 @@ def normalize_phone(raw: str, *, region: str | None = None) -> str | None:
     return None
 
 
+# Pages show the same few numbers many times over (every call of an order has its parties).
+@functools.lru_cache(maxsize=4096)
 def format_phone(e164: str) -> str:
     """A number as people read it (`+91 99000 12345`); unparseable input is returned as is."""
     try:

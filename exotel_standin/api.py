@@ -35,7 +35,9 @@ MIN_DURATION, MAX_DURATION, DEFAULT_DURATION = 300, 14_688_000, 86_400
 MAX_CUSTOM_FIELD = 256
 MAX_BULK_UPDATE = 100
 MAX_SIDS, MAX_NUMBERS, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE = 100, 5, 100, 50
-RECORDING_SECONDS_CAP = 20
+# A recording lasts as long as the conversation (the demo's longest is ten minutes); the cap
+# only bounds what one request can make the stand-in build.
+RECORDING_SECONDS_CAP = 15 * 60
 
 
 @dataclass

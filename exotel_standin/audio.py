@@ -13,7 +13,8 @@ RATE = 8000
 AMPLITUDE = 1200  # about -29 dBFS: audible in a player, not startling
 
 
-@functools.lru_cache(maxsize=64)
+# Recordings are as long as the calls (up to ~14 MB each): keep only the last few built.
+@functools.lru_cache(maxsize=8)
 def wav_bytes(seed: str, seconds: int) -> bytes:
     """A `seconds`-long WAV whose pitch depends only on `seed` (the call SID)."""
     digest = hashlib.sha256(seed.encode()).digest()

@@ -25,7 +25,26 @@ VIRTUAL_NUMBERS = [f"+9140000000{n}" for n in range(11, 16)] + [
 ]
 STORES = {"HYD": ["BNJ-02", "GCB-07", "KPH-11"], "BLR": ["KOR-01", "IND-04", "HSR-09", "WFD-12"]}
 DURATIONS = [1800, 2700, 3600, 5400, 7200, 10800, 14400, 21600]  # 30 min .. 6 h
-OUTCOMES = ["completed", "no-answer", "busy", "failed"]
+# How calls end on a delivery business's day: most connect, about a fifth ring out, some
+# find the line busy, a few fail (unreachable, switched off).
+OUTCOME_WEIGHTS = {"completed": 62, "no-answer": 22, "busy": 10, "failed": 6}
+# How long each kind rings, in seconds: an answer comes after a few rings, an unanswered
+# call rings until the network gives up, a busy line answers at once.
+RING_SECONDS = {"completed": (4, 22), "no-answer": (28, 45), "busy": (1, 5), "failed": (0, 3)}
+LONGEST_TALK = 600
+
+
+def _outcome(rng: random.Random) -> str:
+    return rng.choices(list(OUTCOME_WEIGHTS), weights=list(OUTCOME_WEIGHTS.values()))[0]
+
+
+def _ring(rng: random.Random, outcome: str) -> int:
+    return rng.randint(*RING_SECONDS[outcome])
+
+
+def _talk(rng: random.Random) -> int:
+    """Most calls are a minute or so ("I'm at the gate"), a few run long."""
+    return min(LONGEST_TALK, max(12, int(rng.lognormvariate(4.1, 0.7))))
 
 
 @dataclass
@@ -106,16 +125,18 @@ def _calls_for(
     count = rng.randint(1, 4)
     custom = alloc["custom_field"]
     for _ in range(count):
-        outcome = rng.choices(OUTCOMES, weights=[75, 13, 9, 3])[0]
-        duration = min(rng.randint(20, 600), int(span) - 60) if outcome == "completed" else 0
+        outcome = _outcome(rng)
+        ring = _ring(rng, outcome)
+        duration = max(0, min(_talk(rng), int(span) - 60 - ring)) if outcome == "completed" else 0
         caller = alloc["to"][0] if alloc["to"] and rng.random() < 0.5 else alloc["from_"][0]
         standin.add_call(
             sid=f"{rng.getrandbits(128):032x}",
             from_=caller,
             to=alloc["virtual_number"],
             status=outcome,
-            start_time=start + timedelta(seconds=rng.uniform(0, span - duration - 30)),
+            start_time=start + timedelta(seconds=rng.uniform(0, span - ring - duration - 30)),
             duration=duration,
+            ring=ring,
             custom_field=None if custom is ABSENT else custom,
             greenpin_id=alloc["greenpin_id"],
         )
@@ -174,6 +195,7 @@ def seed_demo(
             to=rng.choice(VIRTUAL_NUMBERS),
             start_time=now - timedelta(hours=rng.uniform(1, 20)),
             duration=rng.randint(10, 90),
+            ring=_ring(rng, "completed"),
             custom_field=f"order_id={catalog.order_id()}",
         )
     return ids
@@ -191,7 +213,9 @@ def seed_showcase(standin: StandIn, now: datetime | None = None) -> list[str]:
     - 100003: the customer called four times and never got through;
     - 100004: one answered call, and a call on the same number at the same time that matches
       no order (its custom field names another one).
+    Each call rings as long as its kind does (RING_SECONDS), the answered ones for 9 s.
     Returns their greenpin_ids."""
+    ring = {"completed": 9, "no-answer": 38, "busy": 3, "failed": 1}
     now = now or now_utc()
     agent, customer = "+919811100001", "+918811100002"
     stories: list[tuple[str, timedelta, timedelta, list[tuple[str, str, int, int]]]] = [
@@ -244,6 +268,7 @@ def seed_showcase(standin: StandIn, now: datetime | None = None) -> list[str]:
                 status=outcome,
                 start_time=created + timedelta(minutes=minutes),
                 duration=seconds,
+                ring=ring[outcome],
                 custom_field=f"order_id={order}",
                 greenpin_id=greenpin_id,
             )
@@ -255,6 +280,7 @@ def seed_showcase(standin: StandIn, now: datetime | None = None) -> list[str]:
         status="no-answer",
         start_time=now - timedelta(minutes=20),
         duration=0,
+        ring=ring["no-answer"],
         custom_field="order_id=100999",
     )
     return ids
@@ -373,8 +399,9 @@ def traffic_tick(
     return standin.simulate_call(
         gid,
         caller="B" if has_b and rng.random() < 0.5 else "A",
-        outcome=rng.choices(OUTCOMES, weights=[75, 12, 10, 3])[0],
-        duration=rng.randint(15, 420),
+        outcome=(outcome := _outcome(rng)),
+        duration=_talk(rng),
+        ring=_ring(rng, outcome),
         webhook_url=webhook_url,
         order="shuffled" if rng.random() < 0.2 else "in-order",
         duplicate=rng.random() < 0.15,

@@ -36,7 +36,7 @@ def voice_events(
     call: Call, account_sid: str, base_url: str, available: bool
 ) -> list[dict[str, Any]]:
     """Voice status callbacks: initiated, ringing, answered (connected calls), terminal."""
-    end = call.start_time + timedelta(seconds=call.duration)
+    end = call.start_time + timedelta(seconds=call.total)
     talk = call.duration if call.status == "completed" else 0
     events = []
     for stage in _stages(call):
@@ -56,7 +56,7 @@ def voice_events(
         }
         if stage in ("answered", "terminal"):
             event["Legs"] = [
-                {"OnCallDuration": call.duration, "Status": "completed", "AnsweredBy": None},
+                {"OnCallDuration": call.total, "Status": "completed", "AnsweredBy": None},
                 {
                     "OnCallDuration": talk,
                     "Status": "in-progress" if stage == "answered" else call.status,
@@ -80,7 +80,7 @@ def greenpin_events(
     """GreenPin call events (classic docs' fields); durations as strings and ints, like samples."""
     caller = display_from(call)
     other = alloc.to if call.from_ in alloc.from_ else alloc.from_
-    end = call.start_time + timedelta(seconds=call.duration)
+    end = call.start_time + timedelta(seconds=call.total)
     talk = call.duration if call.status == "completed" else 0
     events = []
     for stage in _stages(call):
@@ -108,7 +108,7 @@ def greenpin_events(
                 # The samples mix naive and offset timestamps; so does the stand-in.
                 "start_time": ist_plain(call.start_time),
                 "current_time": ist_iso(end if final else call.start_time),
-                "dial_call_duration": str(call.duration if final else 0),
+                "dial_call_duration": str(call.total if final else 0),
                 "on_call_duration": talk if final else 0,
                 "direction": "incoming",
                 "recording_url": url,

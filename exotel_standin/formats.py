@@ -225,7 +225,7 @@ def call_json(
 ) -> dict[str, Any]:
     """The `Call` object of the Call Details API as visible at monotonic time `mono`."""
     done = call.is_complete(mono)
-    end = call.start_time + timedelta(seconds=call.duration)
+    end = call.start_time + timedelta(seconds=call.total)
     body: dict[str, Any] = {
         "Sid": call.sid,
         "ParentCallSid": None,
@@ -238,7 +238,7 @@ def call_json(
         "Status": call.status if done else "in-progress",
         "StartTime": ist_plain(call.start_time),
         "EndTime": ist_plain(end) if done else None,
-        "Duration": str(call.duration) if done else None,
+        "Duration": str(call.total) if done else None,
         "Price": price(call) if done else None,
         "Direction": "inbound",
         "AnsweredBy": None,
@@ -260,7 +260,7 @@ def call_json(
             "Leg1Status": leg1,
             "Leg2Status": leg2,
             "Legs": [
-                {"Leg": {"Id": 1, "OnCallDuration": call.duration if done else 0}},
+                {"Leg": {"Id": 1, "OnCallDuration": call.total if done else 0}},
                 {"Leg": {"Id": 2, "OnCallDuration": talk}},
             ],
         }

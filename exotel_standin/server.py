@@ -291,9 +291,11 @@ class StandIn:
         from_format: str = "auto",
         recording_at: str = "exotelrecordings",
         recording_lost: bool = False,
+        ring: int = 0,
     ) -> dict[str, Any]:
         """Store a Call Details record; returns its `Call` object as the API shows it now.
         `from_format` auto|e164|national: how `From` is shown (auto: national for ~half).
+        `duration` is the talk time of a connected call, `ring` the seconds it rang first.
         `recording_at`: the bucket its RecordingUrl names (`exotelrecordings`, `exorecordings`)
         or a URL elsewhere; `recording_lost`: that URL answers 404."""
         with self.state.lock:
@@ -312,6 +314,7 @@ class StandIn:
                 from_format=from_format,
                 recording_at=recording_at,
                 recording_lost=recording_lost,
+                ring=ring,
             )
             return call_json(call, self.account_sid, self.url, time.monotonic(), False)
 
@@ -339,6 +342,7 @@ class StandIn:
         details_delay: float = 0,
         recording_delay: float = 0,
         wait: bool = True,
+        ring: int = 0,
     ) -> str:
         """Create a call through an allocation (bumping call_count) and push its events to
         `webhook_url`. Returns the CallSid. LookupError for an unknown allocation."""
@@ -352,8 +356,9 @@ class StandIn:
         for name, (value, allowed) in checks.items():
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}")
-        if isinstance(duration, bool) or not isinstance(duration, int) or duration < 0:
-            raise ValueError("duration must be a non-negative int")
+        for name, value in (("duration", duration), ("ring", ring)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a non-negative int")
         with self.state.lock:
             alloc = self.state.allocations.get(greenpin_id)
             if alloc is None:
@@ -373,6 +378,7 @@ class StandIn:
                 details_delay=details_delay,
                 recording_delay=recording_delay,
                 recording=alloc.record,
+                ring=ring,
             )
             alloc.call_count += 1
             available = call.recording_available(time.monotonic())

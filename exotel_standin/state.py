@@ -85,6 +85,13 @@ class Call:
     # (a 404 for a URL Exotel gave, as for a recording past its retention).
     recording_at: str = "exotelrecordings"
     recording_lost: bool = False
+    # Seconds it rang before it was answered (or given up on); `duration` is the talk time
+    # of a connected call. Exotel's `Duration` counts both.
+    ring: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.ring + self.duration
 
     def is_complete(self, mono: float) -> bool:
         """Whether EndTime/Duration/Price and the final status are visible yet."""
@@ -363,6 +370,7 @@ class State:
         from_format: str = "auto",
         recording_at: str = "exotelrecordings",
         recording_lost: bool = False,
+        ring: int = 0,
     ) -> Call:
         """Store a Call Details record. Raises ValueError."""
         if status not in CALL_STATUSES:
@@ -371,6 +379,8 @@ class State:
             raise ValueError("from_format must be auto, e164 or national")
         if duration < 0:
             raise ValueError("duration must be >= 0")
+        if ring < 0:
+            raise ValueError("ring must be >= 0")
         with self.lock:
             call_sid = sid or new_call_sid()
             if call_sid in self.calls:
@@ -391,6 +401,7 @@ class State:
                 from_format=from_format,
                 recording_at=str(recording_at),
                 recording_lost=bool(recording_lost),
+                ring=int(ring),
             )
             self.calls[call_sid] = call
             return call

@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.provider_alerts",
+                "console.context_processors.party_labels",
             ],
         },
     },
@@ -126,6 +127,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", default="Asia/Kolkata")
 USE_I18N = True
 USE_TZ = True
+# Admin writes dates and times the way the console does (greenpin_admin/formats/en/).
+FORMAT_MODULE_PATH = ["greenpin_admin.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
@@ -265,6 +268,8 @@ PHONE_REGION = env("PHONE_REGION", default="IN")
 # What this deployment calls the two sides of an allocation (the caller side A, the called B).
 A_PARTY_LABEL = env("A_PARTY_LABEL", default="A-party")
 B_PARTY_LABEL = env("B_PARTY_LABEL", default="B-party")
+# Where an order ID links to in the order system (`{order_id}` is replaced); empty: no link.
+ORDER_URL_TEMPLATE = env("ORDER_URL_TEMPLATE", default="")
 
 # How often an active allocation is refreshed, and how long after its expiry the final refresh runs.
 ALLOCATION_REFRESH_INTERVAL = env.int("ALLOCATION_REFRESH_INTERVAL", default=300)

@@ -11,6 +11,7 @@ from allocations.models import Allocation, Party
 from allocations.services import TrackResult, allocation_queue_refresh, allocation_track_each
 from exotel.ids import is_exotel_id
 
+from ..call_parties import side_label
 from ..forms import MAX_TRACK_IDS, greenpin_ids_from_text
 from .mixins import MaskingAdminMixin, PhoneNumberSearchMixin
 
@@ -41,7 +42,7 @@ MIRRORED_FIELDS = (
 
 class PartyInline(MaskingAdminMixin, admin.TabularInline):
     model = Party
-    fields = ("side", "number", "position")
+    fields = ("party", "number", "position")
     readonly_fields = fields
     number_fields = ("number",)
     extra = 0
@@ -49,6 +50,10 @@ class PartyInline(MaskingAdminMixin, admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="side")
+    def party(self, obj: Party) -> str:
+        return side_label(obj.side)
 
 
 class ExpiryFilter(admin.SimpleListFilter):

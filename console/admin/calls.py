@@ -10,6 +10,7 @@ from calls.models import UNMATCHED_STATES, Call, CallEvent
 from calls.selectors import LinkReason, call_link_candidates
 from calls.services import call_link_manually, call_relink
 
+from ..call_parties import call_parties, who_called_whom
 from ..view_helpers import who
 from .mixins import MaskingAdminMixin, PhoneNumberSearchMixin, pretty_payload
 
@@ -98,6 +99,7 @@ class CallAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmin):
     list_display = (
         "sid",
         "start_time",
+        "who_called_whom",
         "from_number",
         "to_number",
         "status",
@@ -109,7 +111,7 @@ class CallAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmin):
     list_select_related = ("allocation",)
     search_fields = ("=sid", "=from_number", "=to_number", "=order_id", "=allocation__greenpin_id")
     phone_search_fields = ("from_number", "to_number")
-    number_fields = ("from_number", "to_number", "provider_payload")
+    number_fields = ("from_number", "to_number", "bridged_to", "provider_payload")
     date_hierarchy = "start_time"
     show_full_result_count = False
     actions = ["relink"]
@@ -121,7 +123,10 @@ class CallAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmin):
         "greenpin_id",
         "from_number",
         "to_number",
+        "bridged_to",
         "status",
+        "leg1_status",
+        "leg2_status",
         "start_time",
         "end_time",
         "duration",
@@ -157,6 +162,14 @@ class CallAdmin(MaskingAdminMixin, PhoneNumberSearchMixin, admin.ModelAdmin):
         if obj is not None and "allocation" in form.base_fields:
             form.base_fields["allocation"] = allocation_field_for(obj)
         return form
+
+    def get_queryset(self, request):
+        # Who called whom reads the allocation's parties: one query for the whole page.
+        return super().get_queryset(request).prefetch_related("allocation__parties")
+
+    @admin.display(description="who called whom")
+    def who_called_whom(self, obj: Call) -> str:
+        return who_called_whom(call_parties(obj))
 
     @admin.display(description="Call API payload")
     def provider_payload(self, obj: Call) -> str:

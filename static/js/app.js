@@ -40,9 +40,33 @@ async function swapArticle() {
   const fresh = page.querySelector("article");
   const current = document.querySelector("article");
   if (fresh && current) current.replaceWith(fresh);
+  // The refresh is over: a reload shows the page as it is now, not "Refreshing…" again.
+  window.history.replaceState(null, "", url);
+  startRevealTimers();
+}
+
+// A revealed PIN or numbers say how long they stay: "visible for 4:59", counting down; at
+// zero the page reloads and shows them masked again.
+function startRevealTimers() {
+  const timers = document.querySelectorAll("[data-reveal-seconds]:not([data-ticking])");
+  if (!timers.length) return;
+  const ends = Date.now() + 1000 * Math.min(...[...timers].map((t) => Number(t.dataset.revealSeconds)));
+  timers.forEach((timer) => {
+    timer.dataset.ticking = "";
+    const until = Date.now() + 1000 * Number(timer.dataset.revealSeconds);
+    const left = timer.querySelector(".reveal-left");
+    const tick = () => {
+      const seconds = Math.max(0, Math.round((until - Date.now()) / 1000));
+      left.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+      if (seconds > 0) setTimeout(tick, 1000);
+    };
+    tick();
+  });
+  setTimeout(() => window.location.reload(), Math.max(0, ends - Date.now()) + 500);
 }
 
 document.addEventListener("DOMContentLoaded", watchRefresh);
+document.addEventListener("DOMContentLoaded", startRevealTimers);
 
 // "/" jumps to the search box from anywhere but a text field.
 document.addEventListener("keydown", (event) => {
@@ -62,12 +86,21 @@ document.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-copy]");
   if (!button) return;
   button.dataset.label ??= button.textContent;
+  // The accessible name follows the visible word ("Copied customer number"), never "Copy…"
+  // beside a button that says "Copied".
+  button.dataset.name ??= button.getAttribute("aria-label") || "";
+  const say = (word) => {
+    button.textContent = word;
+    if (button.dataset.name) {
+      button.setAttribute("aria-label", button.dataset.name.replace(/^Copy\b/, word));
+    }
+  };
   try {
     await navigator.clipboard.writeText(button.dataset.copy);
-    button.textContent = "Copied";
+    say("Copied");
   } catch (error) {
-    button.textContent = "Copy failed";
+    say("Copy failed");
   }
   button.setAttribute("aria-live", "polite");
-  setTimeout(() => { button.textContent = button.dataset.label; }, 1500);
+  setTimeout(() => say(button.dataset.label), 1500);
 });

@@ -114,8 +114,8 @@ def test_an_agent_finds_an_order_by_a_spaced_phone_number_and_plays_and_seeks_it
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/allocations/gp_agent/")
 
-    timeline = page.get_by_role("region", name="Timeline")
-    audio = timeline.locator(f'audio[src="/calls/{sid}/recording/"]')
+    calls = page.get_by_role("region", name="Calls, newest first")
+    audio = calls.locator(f'audio[src="/calls/{sid}/recording/"]')
     audio.evaluate("audio => { audio.muted = true; return audio.play(); }")
     page.wait_for_function("audio => audio.currentTime > 0.2", arg=audio.element_handle())
     seeked_to = audio.evaluate(
@@ -175,8 +175,8 @@ def test_a_supervisor_filters_exports_reveals_and_finds_both_in_the_audit_trail(
     assert {row["status"] for row in exported_rows} == {"active"}
     by_id = {row["greenpin_id"]: row for row in exported_rows}
     # a supervisor's CSV is unmasked; the leading "+" is neutralised for spreadsheets
-    assert by_id["gp_active1"]["a_parties"] == "'+919900000001"
-    assert by_id["gp_active1"]["b_parties"] == "'+918800000001"
+    assert by_id["gp_active1"]["a_party_numbers"] == "'+919900000001"
+    assert by_id["gp_active1"]["b_party_numbers"] == "'+918800000001"
 
     # Reveal the full numbers of one allocation.
     page.get_by_role("link", name="gp_active1").click()

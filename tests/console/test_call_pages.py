@@ -51,8 +51,9 @@ def recorded_call(standin):
 def test_the_allocation_page_lists_its_calls_with_who_called_whom(player, recorded_call):
     page = player.get(reverse("allocations:detail", args=["gp_1"])).content.decode()
 
-    assert "+91 88XXX XX345 (B-party)" in page
-    assert "1 min 40 s" in page  # talked
+    assert "B-party called A-party" in page
+    assert "+91 88XXX XX345" in page
+    assert "talked 1 min 40 s" in page
     assert "20 s" in page  # rang
     assert "completed" in page
     assert '<audio controls preload="none" src="/calls/c1/recording/"' in page

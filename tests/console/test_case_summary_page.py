@@ -237,7 +237,7 @@ def test_the_demo_shows_each_kind_of_summary_through_the_real_mirror(
     assert re.search(r"Customer called back once, \d\d:\d\d, no answer\.", called), called
     assert re.search(
         r"Customer called 4 times between \d\d:\d\d and \d\d:\d\d and never reached "
-        r"Delivery agent \(3 no answer, 1 failed\)",
+        r"Delivery agent \(3 no answer, 1 failed: Delivery agent could not be reached\)",
         story("100003"),
     )
     stray = story("100004")

@@ -47,7 +47,7 @@ def test_a_supervisors_export_carries_no_pin(supervisor_client):
 
     assert "pin" not in row
     assert "9753197531" not in body
-    assert row["a_parties"] == "'+919900012345"  # a supervisor may see full numbers
+    assert row["a_party_numbers"] == "'+919900012345"  # a supervisor may see full numbers
 
 
 def test_no_admin_page_shows_a_pin_even_to_a_superuser(admin_client):

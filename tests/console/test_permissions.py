@@ -129,8 +129,8 @@ def test_the_export_shows_what_the_exporter_may_see(order, django_user_model):
     (full,) = rows(supervisor)
     (masked,) = rows(exporter)
     # A leading "+" would start a formula: every such cell is neutralised with a "'".
-    assert full["a_parties"] == "'" + A_NUMBER
-    assert masked["a_parties"] == "'+91 99XXX XX345"
+    assert full["a_party_numbers"] == "'" + A_NUMBER
+    assert masked["a_party_numbers"] == "'+91 99XXX XX345"
     assert "pin" not in full
     assert "pin" not in masked
     assert AccessLog.objects.filter(action="export").count() == 2

@@ -40,7 +40,7 @@ def snapshot():
 
 
 def test_a_401_stops_the_pass_after_one_request_and_alerts_every_page(
-    synced, staff_client, settings
+    synced, staff_client, admin_client, settings
 ):
     before, requests_before = snapshot(), synced.counts()["total"]
     synced.script("*", [{"status": 401}], repeat=True)
@@ -51,7 +51,9 @@ def test_a_401_stops_the_pass_after_one_request_and_alerts_every_page(
     assert synced.counts()["total"] == requests_before + 1
     assert snapshot() == before
     for url in [reverse("console:search"), reverse("allocations:detail", args=["gp_0"])]:
-        assert "Exotel refused our credentials" in staff_client.get(url).content.decode()
+        # Agents read what it means for them; admins read which settings to fix.
+        assert "Exotel is unreachable" in staff_client.get(url).content.decode()
+        assert "Exotel refused our credentials" in admin_client.get(url).content.decode()
 
     # Later passes do not knock again until the retry interval has passed ...
     sync_pass()
@@ -65,7 +67,9 @@ def test_a_401_stops_the_pass_after_one_request_and_alerts_every_page(
     report = sync_pass()
     assert not report.stopped
     assert report.refreshed == 5
-    assert "Exotel refused" not in staff_client.get(reverse("console:search")).content.decode()
+    assert (
+        "Exotel is unreachable" not in staff_client.get(reverse("console:search")).content.decode()
+    )
 
 
 def test_a_burst_of_500s_is_retried_a_bounded_number_of_times_then_the_circuit_opens(
@@ -85,7 +89,7 @@ def test_a_burst_of_500s_is_retried_a_bounded_number_of_times_then_the_circuit_o
     assert [row[0:3] for row in snapshot()] == [row[0:3] for row in before]
     state = ProviderState.objects.get(api="greenpin")
     assert state.circuit_is_open
-    assert "failing" in staff_client.get(reverse("console:search")).content.decode()
+    assert "Exotel is unreachable" in staff_client.get(reverse("console:search")).content.decode()
 
     sync_pass()  # fails fast while open: nothing sent
     assert synced.counts()["total"] == requests_before + 3
