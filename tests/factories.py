@@ -51,8 +51,8 @@ class CallFactory(factory.django.DjangoModelFactory):
     duration = 120
     talk_duration = 100
     link_state = "linked"
+    # The bucket the default settings allow whatever the account (a test that names no
+    # account SID refuses `exotelrecordings/<account>/`).
     recording_url = factory.LazyAttribute(
-        lambda call: (
-            f"https://s3-ap-southeast-1.amazonaws.com/exotelrecordings/ACtest/{call.sid}.mp3"
-        )
+        lambda call: f"https://s3.ap-south-1.amazonaws.com/exorecordings/{call.sid}.mp3"
     )
