@@ -12,12 +12,12 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from allocations.models import Allocation, AllocationStatus, Party
+from allocations.services import TrackResult
 from calls.models import Call
 from exotel.ids import MAX_ID_LENGTH, exotel_id_validator, is_exotel_id
 from exotel.phones import normalize_phone
 
 from ..masking import mask_phone, mask_pin
-from .services import TrackResult
 
 MAX_TRACK_IDS = 1000
 

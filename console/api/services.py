@@ -7,14 +7,14 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from allocations.models import Allocation, AllocationStatus
-from allocations.services import allocation_track_and_refresh
+from allocations.services import TrackOutcome, TrackResult, allocation_track_each
 from audit.models import AccessLog
 from audit.services import access_log_record_many
 
@@ -26,18 +26,6 @@ SECRET_BYTES = 32  # 256 bits: the part that is hashed and never stored
 # A hash to compare against when no token has the offered key ID, so that an unknown key
 # costs the same work as a known one.
 _NO_TOKEN_HASH = hashlib.sha256(b"no such token").hexdigest()
-
-
-class TrackResult:
-    TRACKED = "tracked"
-    ALREADY_TRACKED = "already_tracked"
-    INVALID = "invalid"
-
-
-@dataclass(frozen=True)
-class TrackOutcome:
-    greenpin_id: str
-    result: str
 
 
 def _hash(token: str) -> str:
@@ -109,24 +97,16 @@ def api_track(*, greenpin_ids: Sequence[str]) -> list[TrackOutcome]:
     `invalid`: Exotel has already answered that it has no allocation with this ID (the
     mirror holds it as missing, which is final), so it is not asked again.
     """
-    known = dict(
-        Allocation.objects.filter(greenpin_id__in=set(greenpin_ids)).values_list(
-            "greenpin_id", "status"
-        )
+    outcomes = {o.greenpin_id: o for o in allocation_track_each(greenpin_ids=greenpin_ids)}
+    known = [o.greenpin_id for o in outcomes.values() if o.result == TrackResult.ALREADY_TRACKED]
+    missing = set(
+        Allocation.objects.filter(
+            greenpin_id__in=known, status=AllocationStatus.MISSING
+        ).values_list("greenpin_id", flat=True)
     )
-    new = [greenpin_id for greenpin_id in dict.fromkeys(greenpin_ids) if greenpin_id not in known]
-    if new:
-        allocation_track_and_refresh(greenpin_ids=new)
-    outcomes = []
-    for greenpin_id in greenpin_ids:
-        if greenpin_id not in known:
-            result = TrackResult.TRACKED
-        elif known[greenpin_id] == AllocationStatus.MISSING:
-            result = TrackResult.INVALID
-        else:
-            result = TrackResult.ALREADY_TRACKED
-        outcomes.append(TrackOutcome(greenpin_id, result))
-    return outcomes
+    for greenpin_id in missing:
+        outcomes[greenpin_id] = replace(outcomes[greenpin_id], result=TrackResult.INVALID)
+    return [outcomes[greenpin_id] for greenpin_id in greenpin_ids]
 
 
 def api_access_record(
