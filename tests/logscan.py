@@ -70,8 +70,7 @@ def leaks(lines: Iterable[str], sensitive: Sensitive, secrets: Iterable[str]) ->
     if needles:
         patterns.append(re.compile(r"(?<!\d)(?:" + "|".join(needles) + r")(?!\d)"))
     if sensitive.pins:
-        # A PIN alone is four digits: only where it stands as a word of its own, and not as a
-        # traceback's line number ("line 1860,"), which a random PIN of the stand-in can equal.
+        # A PIN alone is four digits: only where it stands as a word of its own.
         pins = "|".join(re.escape(pin) for pin in sorted(sensitive.pins))
-        patterns.append(re.compile(r"(?<![\w.:/+-])(?<!line )(?:" + pins + r")(?![\w.:/-])"))
+        patterns.append(re.compile(r"(?<![\w.:/+-])(?:" + pins + r")(?![\w.:/-])"))
     return [line for line in lines if any(p.search(line) for p in patterns)]
